@@ -1,0 +1,130 @@
+"""`lstm-course`: the course's one command-line entry point (see CONTRACT.md)."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .course import CourseError
+
+
+def _cmd_build(args) -> int:
+    from .build import build, out_of_date
+    if args.check:
+        problems = out_of_date()
+        if problems:
+            print("notebooks/ is out of date with solutions/ (run `lstm-course build`):", file=sys.stderr)
+            for p in problems:
+                print(f"  {p}", file=sys.stderr)
+            return 1
+        print("notebooks/ is in sync with solutions/")
+        return 0
+    names = build()
+    print(f"built the release of {len(names)} assignment(s) into notebooks/: {', '.join(names)}")
+    return 0
+
+
+def _cmd_grade(args) -> int:
+    from .grade import grade
+    start = time.perf_counter()
+    rows = grade(Path(args.submitted), Path(args.out), workers=args.workers, only=args.assignment,
+                 cell_timeout=args.cell_timeout, progress=not args.quiet)
+    secs = time.perf_counter() - start
+    bad = [r for r in rows if r["status"] != "graded"]
+    print(f"graded {len(rows)} submission(s) in {secs:.1f} s; {len(bad)} not fully graded (see the status column)")
+    print(f"grades:   {Path(args.out) / 'grades.csv'}")
+    print(f"cells:    {Path(args.out) / 'cells.csv'}")
+    print(f"feedback: {Path(args.out) / 'feedback'}/<student>/<assignment>/<notebook>.html")
+    return 0
+
+
+def _cmd_run(args) -> int:
+    from .execute import run
+    results = run(Path(args.root), args.mode, Path(args.out), args.assignment, progress=not args.quiet)
+    width = max(len(f"{r.assignment}/{r.notebook}") for r in results)
+    for r in results:
+        print(f"{r.assignment + '/' + r.notebook:<{width}}  {r.seconds:7.1f} s  {r.status}")
+    print(f"summary: {Path(args.out) / 'summary.csv'}")
+    return 0 if all(r.status == "ok" for r in results) else 1
+
+
+def _cmd_demo(args) -> int:
+    import shutil
+    from .build import generate_release
+    from .demo import demo_assignments, make_submissions
+    from .grade import grade
+    out = Path(args.out)
+    if out.exists():
+        shutil.rmtree(out)
+    names = demo_assignments()
+    print(f"building the release of {', '.join(names)} ...")
+    generate_release(out / "release", names)
+    make_submissions(out / "release", out / "submitted", names)
+    start = time.perf_counter()
+    rows = grade(out / "submitted", out / "graded", workers=args.workers, progress=not args.quiet)
+    secs = time.perf_counter() - start
+    print()
+    print(format_table(rows))
+    print(f"\ngraded {len(rows)} submissions in {secs:.1f} s")
+    print(f"grades:   {out / 'graded' / 'grades.csv'}")
+    print(f"feedback: {out / 'graded' / 'feedback'}/<student>/<assignment>/<notebook>.html")
+    return 0
+
+
+def format_table(rows: list[dict]) -> str:
+    cols = ["student_id", "assignment", "score", "max_score", "status"]
+    head = ["student", "assignment", "score", "max", "status"]
+    data = [[str(r[c]) for c in cols] for r in rows]
+    widths = [max(len(h), *(len(d[i]) for d in data)) for i, h in enumerate(head)]
+    line = lambda xs: "  ".join(x.ljust(w) if i in (0, 1, 4) else x.rjust(w) for i, (x, w) in enumerate(zip(xs, widths)))
+    return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, data)])
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lstm-course", description="Build, run and grade the LSTM course.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="regenerate notebooks/ (the student release) from solutions/")
+    b.add_argument("--check", action="store_true", help="exit non-zero, naming files, when notebooks/ is out of date")
+    b.set_defaults(func=_cmd_build)
+
+    g = sub.add_parser("grade", help="grade SUBMITTED_DIR/<student>/<assignment>/<notebook>.ipynb")
+    g.add_argument("submitted", metavar="SUBMITTED_DIR")
+    g.add_argument("--out", required=True, metavar="OUT_DIR")
+    g.add_argument("--workers", type=int, default=None, help="parallel graders (default: number of cores)")
+    g.add_argument("--assignment", action="append", metavar="A", help="grade only this assignment (repeatable)")
+    g.add_argument("--cell-timeout", type=int, default=120, metavar="S", help="seconds per cell (default 120)")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.set_defaults(func=_cmd_grade)
+
+    r = sub.add_parser("run", help="execute notebooks top to bottom and collect reported results")
+    r.add_argument("root", metavar="SOLUTIONS_OR_NOTEBOOKS_DIR")
+    r.add_argument("--mode", choices=["full", "ci"], default="full")
+    r.add_argument("--out", required=True, metavar="OUT_DIR")
+    r.add_argument("--assignment", nargs="+", metavar="A")
+    r.add_argument("--quiet", action="store_true")
+    r.set_defaults(func=_cmd_run)
+
+    d = sub.add_parser("demo", help="build the release and grade the embedded demo class")
+    d.add_argument("--out", default="demo-out", metavar="DIR")
+    d.add_argument("--workers", type=int, default=None)
+    d.add_argument("--quiet", action="store_true")
+    d.set_defaults(func=_cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CourseError as exc:
+        print(f"lstm-course: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("lstm-course: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

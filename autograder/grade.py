@@ -1,0 +1,356 @@
+"""`lstm-course grade`: grade a folder of submissions with nbgrader, losing none of them.
+
+Layout read: SUBMITTED_DIR/<student_id>/<assignment>/<notebook>.ipynb (nbgrader's submitted/).
+Written:     OUT_DIR/grades.csv, OUT_DIR/cells.csv, OUT_DIR/feedback/<student>/<assignment>/<nb>.html,
+             and nbgrader's own working course (gradebooks, autograded copies) in OUT_DIR/.work/.
+
+Each worker process owns an nbgrader course folder (its own sqlite gradebook, generated from
+solutions/ once) and grades whole (student, assignment) submissions with nbgrader's own
+`autograde` and `generate_feedback`. The submission is *copied* into the worker's course before
+anything reads it, so SUBMITTED_DIR is never modified. Whatever goes wrong with one
+submission (invalid JSON, a kernel that dies, a timeout) becomes that row's `status`, and the
+batch goes on.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import os
+import shutil
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+import nbformat
+
+from .config import SOLUTIONS, course_config, ensure_venv_on_path, CELL_TIMEOUT
+from .course import CourseError, assignments as course_assignments, check_assignments, notebooks as course_notebooks
+
+GRADES_COLUMNS = ["student_id", "assignment", "score", "max_score", "auto_score", "auto_max_score",
+                  "needs_manual_grade", "status", "detail"]
+CELLS_COLUMNS = ["student_id", "assignment", "notebook", "grade_id", "kind", "score", "max_score"]
+
+GRADED = "graded"
+TIMEOUT = "timeout"
+KERNEL_DIED = "kernel died"
+INVALID = "invalid notebook"
+MISSING = "missing notebook"
+UNKNOWN = "unknown assignment"
+ERROR = "grader error"
+
+
+@dataclass(frozen=True)
+class Job:
+    student: str
+    assignment: str
+    path: str  # SUBMITTED_DIR/<student>/<assignment>
+
+
+@dataclass
+class Result:
+    student: str
+    assignment: str
+    status: str = GRADED
+    detail: str = ""
+    cells: list[dict] = field(default_factory=list)
+    feedback: dict[str, str] = field(default_factory=dict)  # notebook -> html file (in the worker's course)
+
+    def totals(self) -> dict:
+        auto = [c for c in self.cells if c["kind"] == "auto"]
+        manual = [c for c in self.cells if c["kind"] == "manual"]
+        score = sum(c["score"] or 0.0 for c in self.cells)
+        return {
+            "student_id": self.student, "assignment": self.assignment,
+            "score": _num(score), "max_score": _num(sum(c["max_score"] for c in self.cells)),
+            "auto_score": _num(sum(c["score"] or 0.0 for c in auto)),
+            "auto_max_score": _num(sum(c["max_score"] for c in auto)),
+            "needs_manual_grade": any(c["score"] is None for c in manual) and self.status in (GRADED, TIMEOUT),
+            "status": self.status, "detail": self.detail,
+        }
+
+
+def _num(x: float) -> float | int:
+    x = round(float(x), 6)
+    return int(x) if x.is_integer() else x
+
+
+# --------------------------------------------------------------------------- discovery
+
+def discover(submitted: Path, only: list[str] | None = None) -> list[Job]:
+    """Every SUBMITTED_DIR/<student>/<assignment>/ folder, as jobs (sorted)."""
+    submitted = Path(submitted)
+    if not submitted.exists():
+        raise CourseError(f"submissions folder not found: {submitted}")
+    if not submitted.is_dir():
+        raise CourseError(f"not a folder: {submitted}")
+    only = check_assignments(only) if only else None
+    jobs = []
+    for student in sorted(p for p in submitted.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for adir in sorted(p for p in student.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            if only is None or adir.name in only:
+                jobs.append(Job(student.name, adir.name, str(adir)))
+    if not jobs:
+        wanted = f" for {', '.join(only)}" if only else ""
+        raise CourseError(f"no submissions{wanted} in {submitted} "
+                          f"(expected {submitted}/<student_id>/<assignment>/<notebook>.ipynb)")
+    return jobs
+
+
+# --------------------------------------------------------------------------- one worker
+
+class Grader:
+    """An nbgrader course folder owned by one process, ready to grade `assignments`."""
+
+    def __init__(self, work: Path, assignments: list[str], cell_timeout: int = CELL_TIMEOUT):
+        from nbgrader.apps.api import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
+        from .build import generate_release
+
+        ensure_venv_on_path()
+        quiet_library_warnings()
+        os.environ["LSTM_COURSE_MODE"] = "grading"  # kernels inherit it: small training budgets
+        os.environ.setdefault("MPLBACKEND", "Agg")
+        os.environ.pop("LSTM_COURSE_RESULTS", None)
+        self.work = Path(work).resolve()
+        if self.work.exists():
+            shutil.rmtree(self.work)
+        self.work.mkdir(parents=True)
+        self.db_url = f"sqlite:///{self.work}/gradebook.db"
+        generate_release(self.work / "release", assignments, db_url=self.db_url)
+        c = course_config(self.work, cell_timeout=cell_timeout)
+        c.CourseDirectory.source_directory = str(SOLUTIONS)
+        c.CourseDirectory.release_directory = str(self.work / "release")
+        c.CourseDirectory.db_url = self.db_url
+        self.coursedir = CourseDirectory(config=c)
+        self.api = NbGraderAPI(coursedir=self.coursedir, config=c)
+        self.assignments = set(assignments)
+        self.cell_timeout = cell_timeout
+
+    def grade(self, job: Job) -> Result:
+        try:
+            return self._grade(job)
+        except Exception as exc:  # the batch goes on; the row says why
+            return Result(job.student, job.assignment, ERROR, f"{type(exc).__name__}: {exc}"[:500])
+
+    def _grade(self, job: Job) -> Result:
+        from nbgrader.api import Gradebook, MissingEntry
+
+        res = Result(job.student, job.assignment)
+        if job.assignment not in self.assignments:
+            res.status, res.detail = UNKNOWN, f"{job.assignment} is not an assignment of this course"
+            return res
+        expected = [p.stem for p in course_notebooks(job.assignment)]
+        dest = self.work / "submitted" / job.student / job.assignment
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(job.path, dest, symlinks=True,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        problems: dict[str, tuple[str, str]] = {}
+        for nb in expected:
+            path = dest / f"{nb}.ipynb"
+            if not path.is_file():
+                problems[nb] = (MISSING, f"{nb}.ipynb not found")
+                continue
+            reason = _unreadable(path)
+            if reason:
+                problems[nb] = (INVALID, f"{nb}.ipynb: {reason}")
+                path.unlink()  # nbgrader then scores it as missing (0), the others are graded
+
+        log = self.api.autograde(job.assignment, job.student, force=True, create=True)
+        for nb in expected:
+            out = self.work / "autograded" / job.student / job.assignment / f"{nb}.ipynb"
+            if nb not in problems and not out.exists():
+                problems[nb] = _why_not_graded(log, nb)
+            elif out.exists():
+                timed_out = _timed_out_cells(out)
+                if timed_out:
+                    problems[nb] = (TIMEOUT, f"{nb}.ipynb: cell(s) {', '.join(timed_out)} ran past the {self.cell_timeout} s limit")
+
+        with Gradebook(self.db_url, self.coursedir.course_id) as gb:
+            for nb in expected:
+                try:
+                    sub = gb.find_submission_notebook(nb, job.assignment, job.student)
+                except MissingEntry:
+                    grades = [(g.name, g.max_score, g.cell_type == "markdown") for g in gb.find_notebook(nb, job.assignment).grade_cells]
+                    res.cells += [_cell(job, nb, gid, None, mx, manual) for gid, mx, manual in grades]
+                    continue
+                graded = nb not in problems or problems[nb][0] == TIMEOUT
+                for g in sub.grades:
+                    manual = g.cell.cell_type == "markdown"
+                    if manual:
+                        score = g.score if g.manual_score is not None else None
+                    else:
+                        score = (g.score or 0.0) if graded else 0.0
+                    res.cells.append(_cell(job, nb, g.name, score, g.max_score, manual))
+        res.cells.sort(key=lambda c: (c["notebook"], c["grade_id"]))
+
+        if problems:
+            order = [KERNEL_DIED, INVALID, MISSING, TIMEOUT, ERROR]
+            worst = min(problems.values(), key=lambda p: order.index(p[0]) if p[0] in order else len(order))
+            res.status = worst[0]
+            res.detail = "; ".join(p[1] for p in problems.values())
+
+        fb = self.api.generate_feedback(job.assignment, job.student, force=True)
+        for nb in expected:
+            html_file = self.work / "feedback" / job.student / job.assignment / f"{nb}.html"
+            if not html_file.exists() or (nb in problems and problems[nb][0] != TIMEOUT):
+                html_file.parent.mkdir(parents=True, exist_ok=True)
+                status, detail = problems.get(nb, (ERROR, "feedback could not be generated: " + (fb.get("error") or "")[-300:]))
+                html_file.write_text(_ungraded_page(job, nb, status, detail))
+            res.feedback[nb] = str(html_file)
+        return res
+
+
+def quiet_library_warnings() -> None:
+    """nbgrader's gradebook (SQLAlchemy) and nbformat warn about their own internals; an
+    instructor cannot act on those, so they stay out of the grading output."""
+    import warnings
+    warnings.filterwarnings("ignore", module=r"nbgrader\..*")
+    warnings.filterwarnings("ignore", module=r"nbformat\..*")
+    try:
+        from sqlalchemy.exc import SAWarning
+        warnings.filterwarnings("ignore", category=SAWarning)
+    except ImportError:
+        pass
+
+
+def _cell(job: Job, nb: str, grade_id: str, score, max_score, manual: bool) -> dict:
+    return {"student_id": job.student, "assignment": job.assignment, "notebook": nb, "grade_id": grade_id,
+            "kind": "manual" if manual else "auto", "score": score, "max_score": max_score}
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why a submitted notebook cannot be graded, or None when it is a valid notebook."""
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 ({exc.reason} at byte {exc.start})"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises several types for bad JSON / versions
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"not a valid notebook ({first[:160]})"
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as exc:
+        return f"not a valid notebook ({exc.message[:160]})"
+    return None
+
+
+def _why_not_graded(log: dict, nb: str) -> tuple[str, str]:
+    text = (log.get("log") or "") + (log.get("error") or "")
+    if "DeadKernelError" in text or "Kernel died" in text or "kernel died" in text.lower():
+        return KERNEL_DIED, f"{nb}.ipynb: the kernel died while running it (os._exit, a crash or out of memory); nothing could be graded"
+    if "Timeout" in text or "timed out" in text:
+        return TIMEOUT, f"{nb}.ipynb: execution timed out"
+    last = [ln for ln in text.strip().splitlines() if ln.strip()][-1:] or ["no output"]
+    return ERROR, f"{nb}.ipynb: nbgrader could not grade it ({last[0][:200]})"
+
+
+def _timed_out_cells(path: Path) -> list[str]:
+    nb = nbformat.read(str(path), as_version=4)
+    hits = []
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and out.get("ename") == "CellTimeoutError":
+                hits.append(cell.metadata.get("nbgrader", {}).get("grade_id") or f"#{i}")
+    return hits
+
+
+def _ungraded_page(job: Job, nb: str, status: str, detail: str) -> str:
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(nb)} — feedback</title></head>"
+            f"<body><h1>{html.escape(job.assignment)} / {html.escape(nb)}.ipynb</h1>"
+            f"<p><b>Status:</b> {html.escape(status)}</p><p>{html.escape(detail)}</p>"
+            f"<p>Your submission was received and kept unchanged. Fix the problem above and submit "
+            f"again, or ask your instructor.</p></body></html>")
+
+
+# --------------------------------------------------------------------------- the pool
+
+_WORKER: Grader | None = None
+
+
+def _init_worker(work_base: str, assignments: list[str], cell_timeout: int) -> None:
+    global _WORKER
+    _WORKER = Grader(Path(work_base) / f"worker-{os.getpid()}", assignments, cell_timeout)
+
+
+def _run_job(job: Job) -> Result:
+    assert _WORKER is not None
+    return _WORKER.grade(job)
+
+
+def grade(submitted: Path, out: Path, *, workers: int | None = None, only: list[str] | None = None,
+          cell_timeout: int = CELL_TIMEOUT, progress: bool = True) -> list[dict]:
+    """Grade every submission under `submitted` into `out`; return the grades.csv rows."""
+    submitted, out = Path(submitted).resolve(), Path(out).resolve()
+    jobs = discover(submitted, only)
+    if out == submitted or submitted in out.parents:
+        raise CourseError(f"--out {out} is inside the submissions folder; choose a folder outside it")
+    known = course_assignments()
+    needed = sorted({j.assignment for j in jobs} & set(known))
+    if not needed:
+        needed = known[:1]  # a worker still needs a course; rows will say "unknown assignment"
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    out.mkdir(parents=True, exist_ok=True)
+    work_base = out / ".work"
+
+    results: list[Result] = []
+    students = sorted({j.student for j in jobs})
+    left = {s: sum(j.student == s for j in jobs) for s in students}
+    bar = _progress(len(students), progress)
+    def done(r: Result):
+        results.append(r)
+        left[r.student] -= 1
+        if left[r.student] == 0:
+            bar.update(1)
+
+    if workers == 1:
+        grader = Grader(work_base / "worker-0", needed, cell_timeout)
+        for job in jobs:
+            done(grader.grade(job))
+    else:
+        ctx = get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(str(work_base), needed, cell_timeout)) as pool:
+            futures = {pool.submit(_run_job, job): job for job in jobs}
+            for fut in as_completed(futures):
+                job = futures[fut]
+                try:
+                    done(fut.result())
+                except Exception as exc:  # a worker process itself died
+                    done(Result(job.student, job.assignment, ERROR, f"grading worker failed: {exc}"[:500]))
+    bar.close()
+    return write_outputs(out, results)
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc="grading", unit="student", disable=not enabled, file=sys.stderr)
+
+
+def write_outputs(out: Path, results: list[Result]) -> list[dict]:
+    results = sorted(results, key=lambda r: (r.student, r.assignment))
+    rows = [r.totals() for r in results]
+    with open(out / "grades.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, GRADES_COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    with open(out / "cells.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, CELLS_COLUMNS)
+        w.writeheader()
+        for r in results:
+            for c in r.cells:
+                w.writerow({**c, "score": "" if c["score"] is None else _num(c["score"]), "max_score": _num(c["max_score"])})
+    for r in results:
+        for nb, src in r.feedback.items():
+            dst = out / "feedback" / r.student / r.assignment / f"{nb}.html"
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst)
+    return rows
