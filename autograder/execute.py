@@ -21,6 +21,7 @@ from .config import ensure_venv_on_path
 from .course import CourseError, check_assignments
 
 MODES = ("full", "ci", "grading")
+QUIET_KERNEL = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
 
 
 @contextlib.contextmanager
@@ -66,7 +67,7 @@ def run_notebook(path: Path, mode: str, *, timeout: int = 600, executed_to: Path
     with tempfile.TemporaryDirectory(prefix="lstm-course-run-") as tmp:
         results_file = Path(tmp) / "results.json"
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                                resources={"metadata": {"path": str(path.parent)}})
+                                extra_arguments=QUIET_KERNEL, resources={"metadata": {"path": str(path.parent)}})
         start = time.perf_counter()
         with environ(LSTM_COURSE_MODE=mode, LSTM_COURSE_RESULTS=str(results_file), MPLBACKEND="Agg"):
             try:
@@ -134,7 +135,7 @@ class WarmKernel:
         self.mode, self.timeout = mode, timeout
         self._nb = nbformat.v4.new_notebook()
         self._client = NotebookClient(self._nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                                      resources={"metadata": {"path": str(cwd)}})
+                                      extra_arguments=QUIET_KERNEL, resources={"metadata": {"path": str(cwd)}})
         self._env = environ(LSTM_COURSE_MODE=mode, LSTM_COURSE_RESULTS=None, MPLBACKEND="Agg")
         self._ctx = None
 

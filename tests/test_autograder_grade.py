@@ -1,0 +1,216 @@
+"""`lstm-course grade` on a class built from the real release of 01_gates: perfect, blank,
+wrong, crashing, broken and tampered submissions, each graded as a careful human would, none
+lost, none modified, and no hidden test shown in the feedback."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import json
+import shutil
+import subprocess
+
+import nbformat
+import pytest
+
+from conftest import REPO, lstm_course
+from autograder.integrity import is_solution, is_test, load_mutants, mutate, nbgrader_meta
+from autograder.preprocessors import BEGIN_HIDDEN, END_HIDDEN
+
+pytestmark = pytest.mark.xdist_group("grade_01_gates")
+A = "01_gates"
+NB = f"{A}.ipynb"
+
+
+def _release():
+    return nbformat.read(str(REPO / "notebooks" / A / NB), as_version=4)
+
+
+def _solution():
+    return nbformat.read(str(REPO / "solutions" / A / NB), as_version=4)
+
+
+def _with_solutions(nb, sol=None):
+    """The release `nb` with every solution cell answered as in the reference solution."""
+    sol = sol or _solution()
+    answers = {nbgrader_meta(c)["grade_id"]: c.source for c in sol.cells if is_solution(c)}
+    for c in nb.cells:
+        if is_solution(c):
+            c.source = answers[nbgrader_meta(c)["grade_id"]]
+    return nb
+
+
+def _write(base, student, nb=None, raw: bytes | None = None):
+    d = base / student / A
+    d.mkdir(parents=True)
+    if raw is not None:
+        (d / NB).write_bytes(raw)
+    elif nb is not None:
+        nbformat.write(nb, str(d / NB))
+
+
+def _tree_hash(root):
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        h.update(str(p.relative_to(root)).encode())
+        if p.is_file():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _first_solution_cell(nb):
+    return next(c for c in nb.cells if is_solution(c))
+
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory):
+    base = tmp_path_factory.mktemp("class")
+    sub = base / "submitted"
+    _write(sub, "perfect", _with_solutions(_release()))
+    _write(sub, "blank", _release())
+
+    mutant = load_mutants(A)[0]  # a real student mistake, in an otherwise perfect notebook
+    wrong = _with_solutions(_release())
+    mutated = {nbgrader_meta(c).get("grade_id"): c.source for c in mutate(_solution(), mutant) if is_solution(c)}
+    for c in wrong.cells:
+        if is_solution(c):
+            c.source = mutated[nbgrader_meta(c)["grade_id"]]
+    _write(sub, "wrong", wrong)
+
+    crash = _with_solutions(_release())
+    _first_solution_cell(crash).source += "\nimport os\nos._exit(1)\n"
+    _write(sub, "crash", crash)
+
+    _write(sub, "badjson", raw=b'{"cells": [ this is not json')
+    _write(sub, "notutf8", raw=b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5, "x": "\xff\xfe"}')
+    (sub / "missing" / A).mkdir(parents=True)
+
+    skip = _release()  # blank answers, but the test cells tagged to be skipped
+    for c in skip.cells:
+        if is_test(c):
+            c.metadata["tags"] = ["skip-execution"]
+    _write(sub, "skiptags", skip)
+
+    deleted = _release()  # blank answers, every test cell deleted
+    deleted.cells = [c for c in deleted.cells if not is_test(c)]
+    _write(sub, "deleted_tests", deleted)
+
+    noisy = _with_solutions(_release())  # correct, but chatty on stderr with warnings
+    _first_solution_cell(noisy).source += (
+        "\nimport sys as _sys, warnings as _w\n_w.warn('student debug warning')\n"
+        "print('debugging to stderr', file=_sys.stderr)\n")
+    _write(sub, "noisy", noisy)
+
+    before = _tree_hash(sub)
+    out = subprocess.run(lstm_course() + ["grade", str(sub), "--out", str(base / "out"), "--workers", "2"],
+                         cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    rows = {r["student_id"]: r for r in csv.DictReader(open(base / "out" / "grades.csv"))}
+    cells = list(csv.DictReader(open(base / "out" / "cells.csv")))
+    return dict(base=base, sub=sub, out=base / "out", rows=rows, cells=cells, before=before, proc=out)
+
+
+def test_every_submission_has_a_row(klass):
+    students = sorted(p.name for p in klass["sub"].iterdir())
+    assert sorted(klass["rows"]) == students
+    for r in klass["rows"].values():
+        assert r["assignment"] == A and r["max_score"] and r["status"]
+
+
+def test_submissions_are_never_modified(klass):
+    assert _tree_hash(klass["sub"]) == klass["before"]
+
+
+def test_perfect_gets_full_marks_blank_gets_zero(klass):
+    perfect, blank = klass["rows"]["perfect"], klass["rows"]["blank"]
+    assert perfect["status"] == "graded" and float(perfect["auto_score"]) == float(perfect["auto_max_score"]) > 0
+    assert blank["status"] == "graded" and float(blank["score"]) == 0
+
+
+def test_a_real_mistake_loses_some_points_not_all(klass):
+    wrong = klass["rows"]["wrong"]
+    assert 0 < float(wrong["auto_score"]) < float(wrong["auto_max_score"])
+
+
+def test_crashing_kernel_gets_a_row_with_the_reason(klass):
+    r = klass["rows"]["crash"]
+    assert r["status"] == "kernel died" and float(r["score"]) == 0 and "kernel died" in r["detail"]
+
+
+@pytest.mark.parametrize("student", ["badjson", "notutf8"])
+def test_broken_notebook_gets_zero_with_reason(klass, student):
+    r = klass["rows"][student]
+    assert r["status"] == "invalid notebook" and float(r["score"]) == 0 and NB in r["detail"]
+
+
+def test_missing_notebook(klass):
+    r = klass["rows"]["missing"]
+    assert r["status"] == "missing notebook" and float(r["score"]) == 0
+
+
+def test_tags_and_deleted_cells_cannot_skip_tests(klass):
+    for student in ["skiptags", "deleted_tests"]:
+        r = klass["rows"][student]
+        assert r["status"] == "graded" and float(r["score"]) == 0, r
+    restored = [c for c in klass["cells"] if c["student_id"] == "deleted_tests" and c["kind"] == "auto"]
+    assert len(restored) == len([c for c in klass["cells"] if c["student_id"] == "perfect" and c["kind"] == "auto"])
+
+
+def test_warnings_and_stderr_do_not_cost_points(klass):
+    r = klass["rows"]["noisy"]
+    assert float(r["auto_score"]) == float(r["auto_max_score"]), r
+
+
+def test_cells_csv_adds_up_to_grades_csv(klass):
+    for student, row in klass["rows"].items():
+        cells = [c for c in klass["cells"] if c["student_id"] == student]
+        assert cells, student
+        assert sum(float(c["max_score"]) for c in cells) == pytest.approx(float(row["max_score"]))
+        assert sum(float(c["score"] or 0) for c in cells) == pytest.approx(float(row["score"]))
+
+
+def test_feedback_for_everyone_without_hidden_tests(klass):
+    hidden_lines = set()
+    for c in _solution().cells:
+        if is_test(c) and BEGIN_HIDDEN in c.source:
+            inside = c.source.split(BEGIN_HIDDEN, 1)[1].split(END_HIDDEN, 1)[0]
+            hidden_lines |= {ln.strip() for ln in inside.splitlines() if len(ln.strip()) > 30 and not ln.strip().startswith("#")}
+    release_text = "\n".join(c.source for c in _release().cells)
+    hidden_lines = {ln for ln in hidden_lines if ln not in release_text}  # lines also shown in visible cells
+    assert hidden_lines, "01_gates should have hidden tests"
+    for student in klass["rows"]:
+        page = klass["out"] / "feedback" / student / A / f"{A}.html"
+        assert page.exists(), f"no feedback for {student}"
+        text = page.read_text()
+        leaked = [ln for ln in hidden_lines if ln in text or html.escape(ln) in text or html.escape(ln, quote=False) in text]
+        assert not leaked, f"hidden tests leak into {student}'s feedback: {leaked[:3]}"
+
+
+def test_progress_bar_counts_students(klass):
+    assert f"{len(klass['rows'])}/{len(klass['rows'])}" in klass["proc"].stderr
+
+
+def _cli(*args, cwd=REPO):
+    return subprocess.run(lstm_course() + list(args), cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("case", ["missing_folder", "empty_folder", "unknown_assignment", "out_inside"])
+def test_clear_one_line_errors(tmp_path, case):
+    sub = tmp_path / "submitted"
+    if case != "missing_folder":
+        sub.mkdir()
+    args = ["grade", str(sub), "--out", str(tmp_path / "out")]
+    if case == "unknown_assignment":
+        (sub / "s1" / A).mkdir(parents=True)
+        args += ["--assignment", "99_nope"]
+    if case == "out_inside":
+        (sub / "s1" / A).mkdir(parents=True)
+        args[3] = str(sub / "out")
+    r = _cli(*args)
+    assert r.returncode == 2
+    lines = [ln for ln in r.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("lstm-course: error:"), r.stderr
+    assert "Traceback" not in r.stderr
+    expected = {"missing_folder": "not found", "empty_folder": "no submissions",
+                "unknown_assignment": "unknown assignment 99_nope", "out_inside": "inside the submissions"}[case]
+    assert expected in lines[0]
