@@ -9,6 +9,9 @@ STAMP  := $(VENV)/.installed
 # nbgrader calls `alembic` by name: the venv's bin/ must be on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 PYTEST_WORKERS ?= auto
+LAB_ARGS ?=
+# Jupyter refuses to run as root unless told (containers, CI machines).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: setup lab demo test build check-build clean
 
@@ -21,7 +24,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $@
 
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
 demo: setup
 	$(BIN)/lstm-course demo

@@ -49,6 +49,13 @@ def _cmd_run(args) -> int:
     return 0 if all(r.status == "ok" for r in results) else 1
 
 
+def _cmd_validate(args) -> int:
+    from .validate import format_report, validate
+    exercises = validate(Path(args.notebook), mode=args.mode)
+    print(format_report(Path(args.notebook), exercises))
+    return 0 if all(not e.failed for e in exercises) else 1
+
+
 def _cmd_demo(args) -> int:
     import shutil
     from .build import generate_release
@@ -73,12 +80,17 @@ def _cmd_demo(args) -> int:
 
 
 def format_table(rows: list[dict]) -> str:
-    cols = ["student_id", "assignment", "score", "max_score", "status"]
     head = ["student", "assignment", "score", "max", "status"]
-    data = [[str(r[c]) for c in cols] for r in rows]
+    data = [[r["student_id"], r["assignment"], str(r["score"]), str(r["max_score"]),
+             r["status"] + (f" ({_num(float(r['max_score']) - float(r['auto_max_score']))} manual points to grade)"
+                            if str(r["needs_manual_grade"]) == "True" else "")] for r in rows]
     widths = [max(len(h), *(len(d[i]) for d in data)) for i, h in enumerate(head)]
     line = lambda xs: "  ".join(x.ljust(w) if i in (0, 1, 4) else x.rjust(w) for i, (x, w) in enumerate(zip(xs, widths)))
     return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, data)])
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -105,6 +117,12 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--assignment", nargs="+", metavar="A")
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=_cmd_run)
+
+    v = sub.add_parser("validate", help="run a notebook's visible tests and report per exercise")
+    v.add_argument("notebook", metavar="NOTEBOOK")
+    v.add_argument("--mode", choices=["full", "ci"], default="ci",
+                   help="run mode for the training cells (default ci: seconds; full: the stated results)")
+    v.set_defaults(func=_cmd_validate)
 
     d = sub.add_parser("demo", help="build the release and grade the embedded demo class")
     d.add_argument("--out", default="demo-out", metavar="DIR")

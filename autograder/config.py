@@ -13,7 +13,8 @@ from pathlib import Path
 from traitlets.config import Config
 
 COURSE_ID = "lstm-course"
-REPO = Path(__file__).resolve().parent.parent
+# The course folder: this checkout, or another copy of the course named by LSTM_COURSE_ROOT.
+REPO = Path(os.environ.get("LSTM_COURSE_ROOT") or Path(__file__).resolve().parent.parent).resolve()
 SOLUTIONS = REPO / "solutions"
 RELEASE = REPO / "notebooks"
 
