@@ -14,7 +14,10 @@ batch goes on.
 from __future__ import annotations
 
 import csv
+import dataclasses
+import hashlib
 import html
+import json
 import os
 import shutil
 import sys
@@ -297,29 +300,52 @@ def grade(submitted: Path, out: Path, *, workers: int | None = None, only: list[
     needed = sorted({j.assignment for j in jobs} & set(known))
     if not needed:
         needed = known[:1]  # a worker still needs a course; rows will say "unknown assignment"
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    workers = workers or os.cpu_count() or 1
     out.mkdir(parents=True, exist_ok=True)
     work_base = out / ".work"
 
+    # Resumable: every finished submission is journaled at once (with its feedback copied into
+    # OUT_DIR); a rerun after a crash or Ctrl-C keeps those whose files have not changed.
+    journal = out / ".journal.jsonl"
+    previous = load_journal(journal)
     results: list[Result] = []
-    students = sorted({j.student for j in jobs})
-    left = {s: sum(j.student == s for j in jobs) for s in students}
+    todo = []
+    sources = {a: submission_hash(SOLUTIONS / a) for a in needed}
+    for job in jobs:
+        digest = submission_hash(Path(job.path)) + ":" + sources.get(job.assignment, "")
+        old = previous.get((job.student, job.assignment))
+        if old and old[0] == digest and all(Path(f).exists() for f in old[1].feedback.values()):
+            results.append(old[1])
+        else:
+            todo.append((job, digest))
+    if results and progress:
+        print(f"resuming: {len(results)} of {len(jobs)} submissions were graded before in {out} "
+              f"and are unchanged; grading the other {len(todo)}", file=sys.stderr)
+    students = sorted({j.student for j, _ in todo})
+    left = {s: sum(j.student == s for j, _ in todo) for s in students}
     bar = _progress(len(students), progress)
+    digests = {(j.student, j.assignment): d for j, d in todo}
+
     def done(r: Result):
+        r = keep_feedback(out, r)
+        append_journal(journal, digests[(r.student, r.assignment)], r)
         results.append(r)
         left[r.student] -= 1
         if left[r.student] == 0:
             bar.update(1)
 
-    if workers == 1:
+    workers = max(1, min(workers, len(todo) or 1))
+    if not todo:
+        pass
+    elif workers == 1:
         grader = Grader(work_base / "worker-0", needed, cell_timeout)
-        for job in jobs:
+        for job, _ in todo:
             done(grader.grade(job))
     else:
         ctx = get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                                  initargs=(str(work_base), needed, cell_timeout)) as pool:
-            futures = {pool.submit(_run_job, job): job for job in jobs}
+            futures = {pool.submit(_run_job, job): job for job, _ in todo}
             for fut in as_completed(futures):
                 job = futures[fut]
                 try:
@@ -335,6 +361,48 @@ def _progress(total: int, enabled: bool):
     return tqdm(total=total, desc="grading", unit="student", disable=not enabled, file=sys.stderr)
 
 
+def submission_hash(folder: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        h.update(str(p.relative_to(folder)).encode() + b"\0")
+        if p.is_file() and not p.is_symlink():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def keep_feedback(out: Path, r: Result) -> Result:
+    """Copy a result's feedback pages from the worker's course into OUT_DIR/feedback/."""
+    kept = {}
+    for nb, src in r.feedback.items():
+        dst = out / "feedback" / r.student / r.assignment / f"{nb}.html"
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if Path(src).resolve() != dst.resolve():
+            shutil.copyfile(src, dst)
+        kept[nb] = str(dst)
+    r.feedback = kept
+    return r
+
+
+def append_journal(journal: Path, digest: str, r: Result) -> None:
+    with open(journal, "a") as f:
+        f.write(json.dumps({"hash": digest, "result": dataclasses.asdict(r)}) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def load_journal(journal: Path) -> dict[tuple[str, str], tuple[str, Result]]:
+    done = {}
+    if journal.exists():
+        for line in journal.read_text().splitlines():
+            try:
+                entry = json.loads(line)
+                r = Result(**entry["result"])
+            except (ValueError, TypeError, KeyError):
+                continue  # a line cut short by a crash: that submission is graded again
+            done[(r.student, r.assignment)] = (entry["hash"], r)
+    return done
+
+
 def write_outputs(out: Path, results: list[Result]) -> list[dict]:
     results = sorted(results, key=lambda r: (r.student, r.assignment))
     rows = [r.totals() for r in results]
@@ -348,9 +416,4 @@ def write_outputs(out: Path, results: list[Result]) -> list[dict]:
         for r in results:
             for c in r.cells:
                 w.writerow({**c, "score": "" if c["score"] is None else _num(c["score"]), "max_score": _num(c["max_score"])})
-    for r in results:
-        for nb, src in r.feedback.items():
-            dst = out / "feedback" / r.student / r.assignment / f"{nb}.html"
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, dst)
     return rows

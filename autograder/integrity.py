@@ -64,7 +64,7 @@ def _calls(source: str, name: str) -> bool:
                for i, t in enumerate(toks))
 
 
-def test_coverage(nb) -> dict[str, dict[str, list[str]]]:
+def function_test_cells(nb) -> dict[str, dict[str, list[str]]]:
     """For each graded function: the grade_ids of its visible and hidden test cells."""
     cov = {f: {"visible": [], "hidden": []} for f in graded_functions(nb)}
     for cell in filter(is_test, nb.cells):

@@ -214,3 +214,31 @@ def test_clear_one_line_errors(tmp_path, case):
     expected = {"missing_folder": "not found", "empty_folder": "no submissions",
                 "unknown_assignment": "unknown assignment 99_nope", "out_inside": "inside the submissions"}[case]
     assert expected in lines[0]
+
+
+def test_killed_grader_resumes_without_grading_anyone_twice(tmp_path):
+    import os
+    import signal
+    import time
+    sub = tmp_path / "submitted"
+    for s in ["s1", "s2", "s3", "s4"]:
+        _write(sub, s, _with_solutions(_release()) if s in ("s1", "s3") else _release())
+    out = tmp_path / "out"
+    args = lstm_course() + ["grade", str(sub), "--out", str(out), "--workers", "1", "--quiet"]
+    proc = subprocess.Popen(args, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    journal = out / ".journal.jsonl"
+    deadline = time.time() + 600
+    while time.time() < deadline and not (journal.exists() and journal.read_text().count("\n") >= 1):
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)  # the grader and its kernels, mid-batch
+    proc.wait()
+    first = journal.read_text().count("\n")
+    assert 1 <= first, "nothing was graded before the kill"
+    again = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert again.returncode == 0, again.stderr[-2000:]
+    graded = [json.loads(ln)["result"]["student"] for ln in journal.read_text().splitlines()]
+    assert sorted(graded) == ["s1", "s2", "s3", "s4"], f"graded twice or lost: {graded}"
+    rows = {r["student_id"]: r for r in csv.DictReader(open(out / "grades.csv"))}
+    assert float(rows["s1"]["auto_score"]) == float(rows["s1"]["auto_max_score"]) == float(rows["s3"]["auto_score"])
+    assert float(rows["s2"]["score"]) == float(rows["s4"]["score"]) == 0
+    assert all((out / "feedback" / s / A / NB.replace(".ipynb", ".html")).exists() for s in rows)

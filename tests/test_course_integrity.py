@@ -20,7 +20,7 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENTS, REPO, lstm_course
-from autograder.integrity import check_mutants, graded_functions, load_mutants, test_coverage
+from autograder.integrity import check_mutants, graded_functions, load_mutants, function_test_cells
 
 MIN_MUTANTS = 10  # per assignment that has graded functions (issue #3's bar)
 
@@ -51,7 +51,7 @@ def test_release_in_sync():
 def test_graded_functions_have_visible_and_hidden_tests(assignment):
     for path in sorted((REPO / "solutions" / assignment).glob("*.ipynb")):
         nb = nbformat.read(str(path), as_version=4)
-        cov = test_coverage(nb)
+        cov = function_test_cells(nb)
         lacking = [f"{f} (visible: {c['visible'] or 'none'}, hidden: {c['hidden'] or 'none'})"
                    for f, c in cov.items() if not c["visible"] or not c["hidden"]]
         assert not lacking, f"{path.name}: graded functions without a visible and a hidden test: {lacking}"

@@ -62,3 +62,10 @@ def test_make_targets_and_ci_entry_point():
     assert "-c constraints.txt" in makefile
     ci = (REPO / ".ci" / "run").read_text()
     assert "make test" in ci
+
+
+def test_make_setup_is_idempotent():
+    """A second `make setup` has nothing to do (CI and every make target call it)."""
+    import subprocess
+    r = subprocess.run(["make", "-q", "setup"], cwd=REPO, capture_output=True, text=True)
+    assert r.returncode == 0, "make setup would reinstall although nothing changed"
