@@ -37,8 +37,11 @@ def ensure_venv_on_path() -> None:
         os.environ["PATH"] = os.pathsep.join([bin_dir, *parts])
 
 
-def apply(c: Config, *, cell_timeout: int = CELL_TIMEOUT) -> Config:
-    """Set the course layout and the hardened grading settings on an nbgrader config."""
+def apply(c: Config, *, cell_timeout: int = CELL_TIMEOUT, sandbox: bool | None = None) -> Config:
+    """Set the course layout and the hardened grading settings on an nbgrader config.
+
+    `sandbox`: run each kernel in bubblewrap (True), not (False), or when available (None).
+    """
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.source_directory = "solutions"
     c.CourseDirectory.release_directory = "notebooks"
@@ -61,18 +64,23 @@ def apply(c: Config, *, cell_timeout: int = CELL_TIMEOUT) -> Config:
 
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import (
-        AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, Execute, LimitOutput,
+        AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, LimitOutput,
         OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import GetGrades
 
     from .preprocessors import HideHiddenTests, StderrToStdout, StripTags
+    from . import sandbox as sbx
+
+    if sandbox is None:
+        sandbox = sbx.available() is None
+    execute = sbx.SandboxedExecute if sandbox else sbx.CappedExecute
 
     c.Autograde.sanitize_preprocessors = [
         ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, StripTags, CheckCellMetadata,
     ]
     c.Autograde.autograde_preprocessors = [
-        Execute, StderrToStdout, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+        execute, StderrToStdout, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
         AssignLatePenalties, CheckCellMetadata,
     ]
     c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]

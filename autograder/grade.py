@@ -106,7 +106,7 @@ def discover(submitted: Path, only: list[str] | None = None) -> list[Job]:
 class Grader:
     """An nbgrader course folder owned by one process, ready to grade `assignments`."""
 
-    def __init__(self, work: Path, assignments: list[str], cell_timeout: int = CELL_TIMEOUT):
+    def __init__(self, work: Path, assignments: list[str], cell_timeout: int = CELL_TIMEOUT, sandbox: bool = True):
         from nbgrader.apps.api import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
 
@@ -123,7 +123,7 @@ class Grader:
         self.work.mkdir(parents=True)
         self.db_url = f"sqlite:///{self.work}/gradebook.db"
         generate_release(self.work / "release", assignments, db_url=self.db_url)
-        c = course_config(self.work, cell_timeout=cell_timeout)
+        c = course_config(self.work, cell_timeout=cell_timeout, sandbox=sandbox)
         c.CourseDirectory.source_directory = str(SOLUTIONS)
         c.CourseDirectory.release_directory = str(self.work / "release")
         c.CourseDirectory.db_url = self.db_url
@@ -279,9 +279,9 @@ def _ungraded_page(job: Job, nb: str, status: str, detail: str) -> str:
 _WORKER: Grader | None = None
 
 
-def _init_worker(work_base: str, assignments: list[str], cell_timeout: int) -> None:
+def _init_worker(work_base: str, assignments: list[str], cell_timeout: int, sandbox: bool) -> None:
     global _WORKER
-    _WORKER = Grader(Path(work_base) / f"worker-{os.getpid()}", assignments, cell_timeout)
+    _WORKER = Grader(Path(work_base) / f"worker-{os.getpid()}", assignments, cell_timeout, sandbox)
 
 
 def _run_job(job: Job) -> Result:
@@ -290,12 +290,23 @@ def _run_job(job: Job) -> Result:
 
 
 def grade(submitted: Path, out: Path, *, workers: int | None = None, only: list[str] | None = None,
-          cell_timeout: int = CELL_TIMEOUT, progress: bool = True) -> list[dict]:
-    """Grade every submission under `submitted` into `out`; return the grades.csv rows."""
+          cell_timeout: int = CELL_TIMEOUT, progress: bool = True, sandbox: bool = True) -> list[dict]:
+    """Grade every submission under `submitted` into `out`; return the grades.csv rows.
+
+    With `sandbox` (the default) every kernel runs in bubblewrap; without bubblewrap this
+    refuses to grade unless `sandbox=False` is asked for explicitly (--no-sandbox)."""
     submitted, out = Path(submitted).resolve(), Path(out).resolve()
     jobs = discover(submitted, only)
     if out == submitted or submitted in out.parents:
         raise CourseError(f"--out {out} is inside the submissions folder; choose a folder outside it")
+    from . import sandbox as sbx
+    if sandbox:
+        why = sbx.available()
+        if why:
+            raise CourseError(f"{why}. {sbx.INSTALL_HINT}")
+    else:
+        print("WARNING: grading WITHOUT a sandbox (--no-sandbox): student code runs with your permissions, "
+              "can read your files and reach the network.", file=sys.stderr)
     known = course_assignments()
     needed = sorted({j.assignment for j in jobs} & set(known))
     if not needed:
@@ -338,13 +349,13 @@ def grade(submitted: Path, out: Path, *, workers: int | None = None, only: list[
     if not todo:
         pass
     elif workers == 1:
-        grader = Grader(work_base / "worker-0", needed, cell_timeout)
+        grader = Grader(work_base / "worker-0", needed, cell_timeout, sandbox)
         for job, _ in todo:
             done(grader.grade(job))
     else:
         ctx = get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(str(work_base), needed, cell_timeout)) as pool:
+                                 initargs=(str(work_base), needed, cell_timeout, sandbox)) as pool:
             futures = {pool.submit(_run_job, job): job for job, _ in todo}
             for fut in as_completed(futures):
                 job = futures[fut]

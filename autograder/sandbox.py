@@ -1,0 +1,230 @@
+"""Sandboxed kernels for grading: each notebook's kernel runs inside bubblewrap.
+
+What a student's code can see and do inside (DESIGN.md, issue #9):
+- no network: a private network namespace; the kernel talks to the grader over unix sockets
+  (ZeroMQ `ipc` transport) in a private folder;
+- a read-only system: /usr, the Python installation, the course's venv, `lstmlib/` and
+  `datasets/`; not `solutions/`, `autograder/`, the gradebook, other submissions or any home;
+- a private, writable copy of its working folder, a private /tmp (size-limited) and HOME;
+- limits (prlimit): address space, processes, open files, file size, CPU seconds, no core dumps;
+- its own PID namespace: when the kernel goes, every process it started goes with it;
+- as root, it runs as an unprivileged user (a uid of its own per grading worker), so that the
+  process limit holds;
+- its stdout/stderr descriptors go to /dev/null, so writing to fd 1 cannot flood the grader.
+
+SIGINT cannot reach a kernel behind bwrap, so interrupts are sent as messages.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Bool, Integer
+
+from .config import REPO
+
+BWRAP = "bwrap"
+INSTALL_HINT = ("bubblewrap is needed to grade safely: install it with `sudo apt-get install bubblewrap` "
+                "(Debian/Ubuntu) or `sudo dnf install bubblewrap`; or grade without a sandbox with "
+                "--no-sandbox (student code then runs with your permissions)")
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_bytes: int = 4 * 1024**3     # address space of each process in the sandbox
+    processes: int = 256                # per sandbox user (threads count too)
+    open_files: int = 256
+    file_bytes: int = 64 * 1024**2      # largest file it may write
+    cpu_seconds: int = 600              # CPU time of the kernel process
+    tmp_bytes: int = 256 * 1024**2      # size of its private /tmp
+
+
+def available() -> str | None:
+    """None when bubblewrap works here, else the reason it does not."""
+    exe = shutil.which(BWRAP)
+    if not exe:
+        return "bubblewrap (bwrap) is not installed"
+    try:
+        r = subprocess.run([exe, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"],
+                           capture_output=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bwrap cannot run: {exc}"
+    if r.returncode != 0:
+        return f"bwrap cannot create namespaces here: {r.stderr.decode(errors='replace').strip()[:200]}"
+    return None
+
+
+def sandbox_uid() -> int | None:
+    """The unprivileged uid kernels run as when we are root (one per worker process)."""
+    if os.geteuid() != 0:
+        return None
+    return 200000 + os.getpid() % 50000
+
+
+def bwrap_command(cmd: list[str], *, workdir: Path, runtime: Path, limits: Limits, uid: int | None,
+                  env: dict[str, str]) -> list[str]:
+    """`cmd` wrapped in setpriv (as root) + bwrap + prlimit."""
+    home = "/home/student"
+    ro = ["/usr", sys.base_prefix, sys.prefix, str(REPO / "lstmlib"), str(REPO / "datasets")]
+    if uid is None:   # an ordinary user: bwrap makes a user namespace itself
+        args = [shutil.which(BWRAP) or BWRAP, "--unshare-all"]
+    else:             # root: new namespaces but no user namespace, then drop to `uid` inside
+        args = [shutil.which(BWRAP) or BWRAP, "--unshare-net", "--unshare-pid", "--unshare-ipc",
+                "--unshare-uts", "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    args += ["--die-with-parent", "--new-session", "--clearenv"]
+    ro = [p for p in dict.fromkeys(ro) if Path(p).exists()]
+    parents = sorted({str(a) for p in ro for a in Path(p).parents if str(a) != "/"}, key=len)
+    for d in parents:  # traversable, whatever the host's modes (e.g. /root is 0700)
+        args += ["--perms", "0755", "--dir", d]
+    for path in ro:
+        args += ["--ro-bind", path, path]
+    for link, target in [("/bin", "usr/bin"), ("/lib", "usr/lib"), ("/lib64", "usr/lib64"), ("/sbin", "usr/sbin")]:
+        if Path(link).is_symlink():
+            args += ["--symlink", target, link]
+        elif Path(link).exists():
+            args += ["--ro-bind", link, link]
+    for f in ["/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group"]:
+        if Path(f).exists():
+            args += ["--ro-bind", f, f]
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
+             "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", home,
+             "--bind", str(workdir), f"{home}/work",
+             "--bind", str(runtime), str(runtime),
+             "--chdir", f"{home}/work"]
+    for k, v in {**env, "HOME": home, "MPLCONFIGDIR": "/tmp/mpl", "TMPDIR": "/tmp"}.items():
+        args += ["--setenv", k, v]
+    nproc = limits.processes if uid is not None else limits.processes + _processes_of(os.getuid())
+    args += ["--", shutil.which("prlimit") or "prlimit",
+             f"--as={limits.memory_bytes}", f"--nproc={nproc}", f"--nofile={limits.open_files}",
+             f"--fsize={limits.file_bytes}", f"--cpu={limits.cpu_seconds}", "--core=0", "--"]
+    if uid is not None:
+        args += [shutil.which("setpriv") or "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                 "--inh-caps=-all", "--"]
+    args += cmd
+    return args
+
+
+def _processes_of(uid: int) -> int:
+    """How many processes (and threads) `uid` runs now (RLIMIT_NPROC counts them all)."""
+    n = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith("Uid:") and int(line.split()[1]) == uid:
+                threads = next((int(ln.split()[1]) for ln in text.splitlines() if ln.startswith("Threads:")), 1)
+                n += threads
+                break
+    return n
+
+
+# Environment variables a kernel may keep (nothing of the grader's own settings or secrets).
+KEEP_ENV = ["LSTM_COURSE_MODE", "MPLBACKEND", "LANG", "LC_ALL", "TZ", "PYTHONHASHSEED"]
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager that starts its kernel inside bubblewrap (see the module docstring)."""
+
+    memory_bytes = Integer(Limits.memory_bytes, config=True)
+    processes = Integer(Limits.processes, config=True)
+    open_files = Integer(Limits.open_files, config=True)
+    file_bytes = Integer(Limits.file_bytes, config=True)
+    cpu_seconds = Integer(Limits.cpu_seconds, config=True)
+    tmp_bytes = Integer(Limits.tmp_bytes, config=True)
+    threads = Integer(1, config=True, help="OMP/MKL threads per kernel (parallel workers share the cores)")
+    run_as_other_user = Bool(True, config=True, help="as root, run the kernel as an unprivileged uid")
+
+    @property
+    def kernel_spec(self):
+        spec = super().kernel_spec
+        if spec is not None:
+            spec.interrupt_mode = "message"  # SIGINT does not cross bwrap
+        return spec
+
+    def limits(self) -> Limits:
+        return Limits(self.memory_bytes, self.processes, self.open_files, self.file_bytes, self.cpu_seconds,
+                      self.tmp_bytes)
+
+    async def _async_pre_start_kernel(self, **kw):
+        self._runtime = Path(tempfile.mkdtemp(prefix="lstm-sbx-"))
+        self.transport = "ipc"
+        self.ip = str(self._runtime / "kernel")
+        self.connection_file = str(self._runtime / "kernel.json")
+        cmd, kw = await super()._async_pre_start_kernel(**kw)
+        uid = sandbox_uid() if self.run_as_other_user else None
+        workdir = self._runtime / "work"
+        cwd = kw.pop("cwd", None)
+        if cwd and Path(cwd).is_dir():
+            shutil.copytree(cwd, workdir, symlinks=False, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+        else:
+            workdir.mkdir()
+        if uid is not None:
+            for p in [self._runtime, *self._runtime.rglob("*")]:
+                os.chown(p, uid, uid, follow_symlinks=False)
+        env = {k: os.environ[k] for k in KEEP_ENV if k in os.environ}
+        env.update({"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "OMP_NUM_THREADS": str(self.threads),
+                    "MKL_NUM_THREADS": str(self.threads), "OPENBLAS_NUM_THREADS": str(self.threads)})
+        for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # this machine's OpenBLAS safety settings
+            if k in os.environ:
+                env[k] = os.environ[k]
+        cmd = bwrap_command(cmd, workdir=workdir, runtime=self._runtime, limits=self.limits(), uid=uid, env=env)
+        kw["cwd"] = str(self._runtime)
+        kw["stdout"] = subprocess.DEVNULL
+        kw["stderr"] = subprocess.DEVNULL
+        kw["stdin"] = subprocess.DEVNULL
+        kw["env"] = {"PATH": "/usr/bin:/bin"}
+        return cmd, kw
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        runtime = getattr(self, "_runtime", None)
+        if runtime is not None and not restart:
+            shutil.rmtree(runtime, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- nbgrader side
+
+from nbformat.v4 import new_output  # noqa: E402
+from nbgrader.preprocessors import Execute  # noqa: E402
+
+
+class CappedExecute(Execute):
+    """nbgrader's Execute with a per-cell output budget: a flood of prints or images stops
+    being stored once a cell has produced `max_output_bytes` (errors are always kept, and
+    nbgrader re-adds the error of the execute reply in any case)."""
+
+    max_output_bytes = Integer(2_000_000, config=True, help="bytes of output kept per cell")
+
+    def output(self, outs, msg, display_id, cell_index):
+        kind = msg.get("msg_type")
+        if kind in ("stream", "display_data", "execute_result", "update_display_data"):
+            content = msg.get("content", {})
+            size = len(content.get("text", "")) + sum(len(str(v)) for v in content.get("data", {}).values())
+            used = getattr(self, "_used", {})
+            self._used = used
+            total = used.get(cell_index, 0) + size
+            used[cell_index] = total
+            if total > self.max_output_bytes:
+                if total - size <= self.max_output_bytes:
+                    outs.append(new_output("stream", name="stdout",
+                                           text=f"\n[output truncated by the grader: more than {self.max_output_bytes} bytes]\n"))
+                return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+class SandboxedExecute(CappedExecute):
+    """nbgrader's Execute with each kernel in the sandbox. nbgrader 0.9.6 passes its own
+    `kernel_manager_class`, ignoring configuration, so the class is set here."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["kernel_manager_class"] = SandboxedKernelManager
+        super().__init__(*args, **kwargs)
