@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@command -v bwrap >/dev/null 2>&1 || echo "note: grading runs student code in bubblewrap; install it with: sudo apt-get install bubblewrap"
 	@touch $@
 
 lab: setup

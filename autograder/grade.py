@@ -32,7 +32,7 @@ from .config import SOLUTIONS, course_config, ensure_venv_on_path, CELL_TIMEOUT
 from .course import CourseError, assignments as course_assignments, check_assignments, notebooks as course_notebooks
 
 GRADES_COLUMNS = ["student_id", "assignment", "score", "max_score", "auto_score", "auto_max_score",
-                  "needs_manual_grade", "status", "detail"]
+                  "needs_manual_grade", "status", "detail", "review"]
 CELLS_COLUMNS = ["student_id", "assignment", "notebook", "grade_id", "kind", "score", "max_score"]
 
 GRADED = "graded"
@@ -58,6 +58,7 @@ class Result:
     status: str = GRADED
     detail: str = ""
     cells: list[dict] = field(default_factory=list)
+    review: str = ""  # set when the out-of-kernel crosscheck disagrees with passing in-kernel tests
     feedback: dict[str, str] = field(default_factory=dict)  # notebook -> html file (in the worker's course)
 
     def totals(self) -> dict:
@@ -70,7 +71,7 @@ class Result:
             "auto_score": _num(sum(c["score"] or 0.0 for c in auto)),
             "auto_max_score": _num(sum(c["max_score"] for c in auto)),
             "needs_manual_grade": any(c["score"] is None for c in manual) and self.status in (GRADED, TIMEOUT),
-            "status": self.status, "detail": self.detail,
+            "status": self.status, "detail": self.detail, "review": self.review,
         }
 
 
@@ -131,12 +132,35 @@ class Grader:
         self.api = NbGraderAPI(coursedir=self.coursedir, config=c)
         self.assignments = set(assignments)
         self.cell_timeout = cell_timeout
+        self.sandbox = sandbox
+        import secrets
+        self.seed = secrets.randbits(32)  # hidden inputs of the crosscheck, new for every run
 
     def grade(self, job: Job) -> Result:
         try:
             return self._grade(job)
         except Exception as exc:  # the batch goes on; the row says why
             return Result(job.student, job.assignment, ERROR, f"{type(exc).__name__}: {exc}"[:500])
+
+    def _crosscheck(self, job: Job, expected: list[str], problems: dict, cells: list[dict]) -> str:
+        from .crosscheck import SPECS, crosscheck
+        from .integrity import function_test_cells
+        if job.assignment not in SPECS:
+            return ""
+        flags = []
+        for nb in expected:
+            if nb in problems and problems[nb][0] != TIMEOUT:
+                continue
+            src = SOLUTIONS / job.assignment / f"{nb}.ipynb"
+            sub = self.work / "submitted" / job.student / job.assignment / f"{nb}.ipynb"
+            try:
+                solution_nb, submitted_nb = nbformat.read(str(src), as_version=4), nbformat.read(str(sub), as_version=4)
+                found = crosscheck(job.assignment, submitted_nb, solution_nb, seed=self.seed, sandbox=self.sandbox)
+            except Exception as exc:  # the crosscheck must never cost a row
+                flags.append(f"crosscheck could not run: {type(exc).__name__}: {exc}"[:200])
+                continue
+            flags += _review(found, function_test_cells(solution_nb), cells, nb)
+        return "; ".join(flags)
 
     def _grade(self, job: Job) -> Result:
         from nbgrader.api import Gradebook, MissingEntry
@@ -196,6 +220,8 @@ class Grader:
             res.status = worst[0]
             res.detail = "; ".join(p[1] for p in problems.values())
 
+        res.review = self._crosscheck(job, expected, problems, res.cells)
+
         fb = self.api.generate_feedback(job.assignment, job.student, force=True)
         for nb in expected:
             html_file = self.work / "feedback" / job.student / job.assignment / f"{nb}.html"
@@ -218,6 +244,17 @@ def quiet_library_warnings() -> None:
         warnings.filterwarnings("ignore", category=SAWarning)
     except ImportError:
         pass
+
+
+def _review(problems: dict[str, str], tests: dict[str, dict], cells: list[dict], nb: str) -> list[str]:
+    """Crosscheck disagreements whose in-kernel tests all passed: those need a human look."""
+    scores = {c["grade_id"]: c for c in cells if c["notebook"] == nb}
+    flags = []
+    for function, problem in problems.items():
+        ids = tests.get(function, {}).get("visible", []) + tests.get(function, {}).get("hidden", [])
+        if ids and all(scores.get(g, {}).get("score") == scores.get(g, {}).get("max_score") for g in ids):
+            flags.append(f"{function}: in-kernel tests pass but out of the kernel {problem}")
+    return flags
 
 
 def _cell(job: Job, nb: str, grade_id: str, score, max_score, manual: bool) -> dict:

@@ -73,6 +73,24 @@ OTHER = {
 }
 
 
+# A wrong sigmoid, then every assert helper the tests could use patched to pass.
+MONKEYPATCH = """
+def sigmoid(x):
+    return 0.5 + 0 * x   # wrong
+
+import numpy as _np, builtins as _b
+import lstmlib.testing as _T, lstmlib.gradcheck as _G
+_np.allclose = lambda *a, **k: True
+_np.array_equal = lambda *a, **k: True
+_np.testing.assert_allclose = lambda *a, **k: None
+for _name in dir(_T):
+    if _name.startswith("assert_"):
+        setattr(_T, _name, (lambda *a, **k: a[0](*a[1:], **k)) if _name == "assert_no_warnings" else (lambda *a, **k: None))
+_G.grad_check = lambda *a, **k: {}
+_real_isinstance = _b.isinstance
+"""
+
+
 @pytest.fixture(scope="module")
 def listener():
     """A loopback server the `network` student tries to reach; it records any connection."""
@@ -114,6 +132,7 @@ def graded(tmp_path_factory, listener):
         _write(sub, name, _hostile(code.replace("PORT", str(port)) + LOSE))
     for name, (code, _) in OTHER.items():
         _write(sub, name, _hostile(code))
+    _write(sub, "monkeypatches_asserts", _hostile(MONKEYPATCH))
     # hostile only in its solution cell: the rest of the class
     _write(sub, "zz_perfect_neighbour", _with_solutions(_release()))
     tampered = _release()  # blank answers; test cells emptied and re-weighted in the metadata
@@ -167,6 +186,16 @@ def test_disruptive_code_is_contained(graded, student):
     assert row["status"] == OTHER[student][1], row
     if row["status"] == "graded":
         assert _full(row), row
+
+
+def test_monkeypatching_is_caught_out_of_the_kernel(graded):
+    """Whatever the patched asserts make the in-kernel tests say, the student either loses the
+    points or is flagged for review by the out-of-kernel crosscheck, naming the function."""
+    rows, _ = graded
+    row = rows["monkeypatches_asserts"]
+    assert "sigmoid" in row["review"] or float(row["auto_score"]) < float(row["auto_max_score"]) - 3, row
+    assert "sigmoid" in row["review"], f"not flagged for review: {row}"
+    assert rows["zz_perfect_neighbour"]["review"] == ""
 
 
 def test_neighbour_unaffected(graded):

@@ -1,0 +1,213 @@
+"""A second check of the core numeric exercises, outside the student's kernel.
+
+In the kernel, a solution cell can monkeypatch numpy, lstmlib or builtins and make every test
+pass. So, for the functions CONTRACT.md fixes, the grader also:
+1. takes the student's solution cells (by grade_id) from their submission,
+2. runs them in a fresh sandboxed Python process (no Jupyter, no lstmlib asserts) on hidden
+   inputs drawn here, with a tiny driver per function; the process writes its raw arrays to
+   an .npz file (loaded without pickle),
+3. compares them, in the grader's own clean process, with the reference solution's outputs
+   on the same inputs.
+
+A function whose in-kernel tests all passed but whose raw outputs differ is flagged for review
+in grades.csv (`review` column). Nothing here changes a score.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+import numpy as np
+
+from .integrity import defined_functions, is_solution, nbgrader_meta
+
+PREAMBLE = "import numpy as np\nimport math\n"
+
+
+def _lstm_params(rng, D, H, scale=0.5):
+    return {"W_ih": rng.normal(0, scale, (4 * H, D)), "W_hh": rng.normal(0, scale, (4 * H, H)),
+            "b_ih": rng.normal(0, scale, 4 * H), "b_hh": rng.normal(0, scale, 4 * H)}
+
+
+def _rnn_params(rng, D, H, scale=0.5):
+    return {"W_ih": rng.normal(0, scale, (H, D)), "W_hh": rng.normal(0, scale, (H, H)),
+            "b_ih": rng.normal(0, scale, H), "b_hh": rng.normal(0, scale, H)}
+
+
+def _prefixed(prefix, d):
+    return {f"{prefix}{k}": v for k, v in d.items()}
+
+
+@dataclass(frozen=True)
+class Case:
+    function: str                                  # the graded function this case checks
+    driver: str                                    # code using `inputs`, setting `out` (dict of arrays)
+    inputs: Callable[[np.random.Generator], dict]  # hidden inputs (float64 arrays)
+    rtol: float = 1e-6
+    atol: float = 1e-8
+
+
+P = "params = {k[2:]: inputs[k] for k in inputs if k.startswith('p_')}\n"
+PF = "pf = {k[3:]: inputs[k] for k in inputs if k.startswith('pf_')}\npb = {k[3:]: inputs[k] for k in inputs if k.startswith('pb_')}\n"
+
+SPECS: dict[str, list[Case]] = {
+    "01_gates": [
+        Case("sigmoid", "out = {'y': np.asarray(sigmoid(inputs['x']), dtype=float)}",
+             lambda r: {"x": r.normal(0, 30, (6, 5))}),
+    ],
+    "02_rnn": [
+        Case("rnn_step_forward", P + "h, _ = rnn_step_forward(inputs['x'], inputs['h'], params)\nout = {'h': h}",
+             lambda r: {"x": r.normal(size=(3, 4)), "h": r.normal(size=(3, 5)), **_prefixed("p_", _rnn_params(r, 4, 5))}),
+        Case("rnn_forward", P + "hs, _ = rnn_forward(inputs['x'], inputs['h'], params)\nout = {'hs': hs}",
+             lambda r: {"x": r.normal(size=(3, 7, 4)), "h": r.normal(size=(3, 5)), **_prefixed("p_", _rnn_params(r, 4, 5))}),
+        Case("rnn_backward", P + "hs, cache = rnn_forward(inputs['x'], inputs['h'], params)\n"
+             "dx, dh0, g = rnn_backward(inputs['dhs'], cache)\nout = {'dx': dx, 'dh0': dh0, **{'d' + k: v for k, v in g.items()}}",
+             lambda r: {"x": r.normal(size=(3, 7, 4)), "h": r.normal(size=(3, 5)), "dhs": r.normal(size=(3, 7, 5)),
+                        **_prefixed("p_", _rnn_params(r, 4, 5))}),
+    ],
+    "03_lstm_forward": [
+        Case("lstm_step_forward", P + "h, c, _ = lstm_step_forward(inputs['x'], inputs['h'], inputs['c'], params)\nout = {'h': h, 'c': c}",
+             lambda r: {"x": r.normal(size=(3, 4)), "h": r.normal(size=(3, 5)), "c": r.normal(size=(3, 5)),
+                        **_prefixed("p_", _lstm_params(r, 4, 5))}),
+        Case("lstm_forward", P + "hs, (hT, cT), _ = lstm_forward(inputs['x'], inputs['h'], inputs['c'], params)\nout = {'hs': hs, 'hT': hT, 'cT': cT}",
+             lambda r: {"x": r.normal(size=(3, 7, 4)), "h": r.normal(size=(3, 5)), "c": r.normal(size=(3, 5)),
+                        **_prefixed("p_", _lstm_params(r, 4, 5))}),
+    ],
+    "04_lstm_backward": [
+        Case("lstm_backward", P + "hs, _, cache = lstm_forward(inputs['x'], inputs['h'], inputs['c'], params)\n"
+             "dx, dh0, dc0, g = lstm_backward(inputs['dhs'], cache)\nout = {'dx': dx, 'dh0': dh0, 'dc0': dc0, **{'d' + k: v for k, v in g.items()}}",
+             lambda r: {"x": r.normal(size=(3, 6, 4)), "h": r.normal(size=(3, 5)), "c": r.normal(size=(3, 5)),
+                        "dhs": r.normal(size=(3, 6, 5)), **_prefixed("p_", _lstm_params(r, 4, 5))}),
+    ],
+    "08_bidirectional": [
+        Case("bilstm_forward", PF + "hs, (hn, cn) = bilstm_forward(inputs['x'], inputs['h'], inputs['c'], pf, pb)\nout = {'hs': hs, 'hn': hn, 'cn': cn}",
+             lambda r: {"x": r.normal(size=(3, 6, 4)), "h": r.normal(size=(2, 3, 5)), "c": r.normal(size=(2, 3, 5)),
+                        **_prefixed("pf_", _lstm_params(r, 4, 5)), **_prefixed("pb_", _lstm_params(r, 4, 5))}),
+    ],
+}
+
+RUNNER = r"""
+import json, sys, traceback
+import numpy as np
+spec = json.load(open('spec.json'))
+data = np.load('inputs.npz', allow_pickle=False)
+results = {}
+ns = {}
+try:
+    exec(compile(spec['code'], 'student', 'exec'), ns)
+except BaseException as exc:
+    results['__error__'] = 'defining the functions failed: ' + repr(exc)[:300]
+for i, case in enumerate(spec['cases']):
+    if '__error__' in results:
+        break
+    inputs = {k.split('/', 1)[1]: data[k] for k in data.files if k.startswith(f'{i}/')}
+    local = dict(ns, inputs=inputs)
+    try:
+        exec(compile(case, f'driver{i}', 'exec'), local)
+        for k, v in local['out'].items():
+            results[f'{i}/{k}'] = np.asarray(v, dtype=float)
+    except BaseException as exc:
+        results[f'{i}/__error__'] = np.array(repr(exc)[:300])
+np.savez('out.npz', **{k: (np.array(v) if isinstance(v, str) else v) for k, v in results.items()})
+"""
+
+
+def solution_code(nb, solution_ids: set[str] | None = None) -> str:
+    """The code of the notebook's solution cells (only those whose grade_id is in
+    `solution_ids`, when given), in order, after a numpy preamble; magics dropped."""
+    parts = [PREAMBLE]
+    for cell in nb.cells:
+        if is_solution(cell) and (solution_ids is None or nbgrader_meta(cell).get("grade_id") in solution_ids):
+            parts.append("\n".join(ln for ln in cell.source.split("\n") if not ln.lstrip().startswith(("%", "!"))))
+    return "\n\n".join(parts)
+
+
+def _run_sandboxed(code: str, cases: list[Case], inputs: list[dict], *, sandbox: bool, timeout: int) -> dict:
+    from . import sandbox as sbx
+    work = Path(tempfile.mkdtemp(prefix="lstm-xchk-"))
+    try:
+        (work / "spec.json").write_text(json.dumps({"code": code, "cases": [c.driver for c in cases]}))
+        np.savez(work / "inputs.npz", **{f"{i}/{k}": v for i, d in enumerate(inputs) for k, v in d.items()})
+        cmd = [sys.executable, "-I", "-c", RUNNER]
+        env = {"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+        for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+            if k in os.environ:
+                env[k] = os.environ[k]
+        if sandbox:
+            uid = sbx.sandbox_uid()
+            if uid is not None:
+                for p in [work, *work.iterdir()]:
+                    os.chown(p, uid, uid)
+            runtime = work / "rt"
+            runtime.mkdir()
+            cmd = sbx.bwrap_command(cmd, workdir=work, runtime=runtime, limits=sbx.Limits(cpu_seconds=timeout),
+                                    uid=uid, env=env)
+            cwd = work
+        else:
+            cwd = work
+        try:
+            subprocess.run(cmd, cwd=cwd, env=env, timeout=timeout, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return {"__error__": f"ran past {timeout} s"}
+        try:
+            with np.load(work / "out.npz", allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+        except (OSError, ValueError) as exc:
+            return {"__error__": f"no results ({type(exc).__name__})"}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def reference_outputs(assignment: str, solutions_nb, cases: list[Case], inputs: list[dict]) -> list[dict]:
+    """The reference solution's outputs, computed in this (trusted) process."""
+    ns: dict = {}
+    exec(compile(solution_code(solutions_nb), "reference", "exec"), ns)
+    outs = []
+    for case, inp in zip(cases, inputs):
+        local = dict(ns, inputs={k: v.copy() for k, v in inp.items()})
+        exec(compile(case.driver, "driver", "exec"), local)
+        outs.append({k: np.asarray(v, dtype=float) for k, v in local["out"].items()})
+    return outs
+
+
+def crosscheck(assignment: str, submitted_nb, solutions_nb, *, seed: int, sandbox: bool = True,
+               timeout: int = 60) -> dict[str, str]:
+    """{function: problem} for each CONTRACT function whose raw outputs differ from the
+    reference outside the kernel (empty when all agree or the assignment has no spec)."""
+    cases = [c for c in SPECS.get(assignment, []) if c.function in
+             {f for cell in solutions_nb.cells if is_solution(cell) for f in defined_functions(cell.source)}]
+    if not cases:
+        return {}
+    rng = np.random.default_rng(seed)
+    inputs = [c.inputs(rng) for c in cases]
+    want = reference_outputs(assignment, solutions_nb, cases, inputs)
+    ids = {nbgrader_meta(c).get("grade_id") for c in solutions_nb.cells if is_solution(c)}
+    got = _run_sandboxed(solution_code(submitted_nb, ids), cases, inputs,
+                         sandbox=sandbox, timeout=timeout)
+    problems = {}
+    for i, (case, ref) in enumerate(zip(cases, want)):
+        if "__error__" in got:
+            problems[case.function] = str(got["__error__"])
+            continue
+        if f"{i}/__error__" in got:
+            problems[case.function] = f"raised {got[f'{i}/__error__']}"
+            continue
+        for k, v in ref.items():
+            a = got.get(f"{i}/{k}")
+            if a is None or a.shape != v.shape or not np.allclose(a, v, rtol=case.rtol, atol=case.atol, equal_nan=False):
+                problems[case.function] = f"output {k} differs from the reference outside the kernel"
+                break
+    return problems
+
+
+def load_notebook(path: Path):
+    return nbformat.read(str(path), as_version=4)
