@@ -29,13 +29,15 @@ def _cmd_grade(args) -> int:
     from .grade import grade
     start = time.perf_counter()
     rows = grade(Path(args.submitted), Path(args.out), workers=args.workers, only=args.assignment,
-                 cell_timeout=args.cell_timeout, progress=not args.quiet, sandbox=not args.no_sandbox)
+                 cell_timeout=args.cell_timeout, progress=not args.quiet, sandbox=not args.no_sandbox,
+                 db_url=args.db)
     secs = time.perf_counter() - start
     bad = [r for r in rows if r["status"] != "graded"]
     print(f"graded {len(rows)} submission(s) in {secs:.1f} s; {len(bad)} not fully graded (see the status column)")
     print(f"grades:   {Path(args.out) / 'grades.csv'}")
     print(f"cells:    {Path(args.out) / 'cells.csv'}")
     print(f"feedback: {Path(args.out) / 'feedback'}/<student>/<assignment>/<notebook>.html")
+    print(f"gradebook: {args.db or Path(args.out) / 'gradebook.db'} (nbgrader; `nbgrader formgrader` in {args.out} for manual grading)")
     return 0
 
 
@@ -107,6 +109,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--workers", type=int, default=None, help="parallel graders (default: number of cores)")
     g.add_argument("--assignment", action="append", metavar="A", help="grade only this assignment (repeatable)")
     g.add_argument("--cell-timeout", type=int, default=120, metavar="S", help="seconds per cell (default 120)")
+    g.add_argument("--db", metavar="URL", help="the gradebook (an SQLAlchemy URL, e.g. postgresql://user@host/course); "
+                   "default: sqlite OUT_DIR/gradebook.db")
     g.add_argument("--no-sandbox", action="store_true",
                    help="run student code without bubblewrap (only where it cannot run; a warning is printed)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")

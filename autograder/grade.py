@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -60,6 +61,7 @@ class Result:
     cells: list[dict] = field(default_factory=list)
     review: str = ""  # set when the out-of-kernel crosscheck disagrees with passing in-kernel tests
     feedback: dict[str, str] = field(default_factory=dict)  # notebook -> html file (in the worker's course)
+    autograded: dict[str, str] = field(default_factory=dict)  # notebook -> nbgrader's autograded .ipynb
 
     def totals(self) -> dict:
         auto = [c for c in self.cells if c["kind"] == "auto"]
@@ -230,6 +232,9 @@ class Grader:
                 status, detail = problems.get(nb, (ERROR, "feedback could not be generated: " + (fb.get("error") or "")[-300:]))
                 html_file.write_text(_ungraded_page(job, nb, status, detail))
             res.feedback[nb] = str(html_file)
+            graded_nb = self.work / "autograded" / job.student / job.assignment / f"{nb}.ipynb"
+            if graded_nb.exists():
+                res.autograded[nb] = str(graded_nb)
         return res
 
 
@@ -327,7 +332,8 @@ def _run_job(job: Job) -> Result:
 
 
 def grade(submitted: Path, out: Path, *, workers: int | None = None, only: list[str] | None = None,
-          cell_timeout: int = CELL_TIMEOUT, progress: bool = True, sandbox: bool = True) -> list[dict]:
+          cell_timeout: int = CELL_TIMEOUT, progress: bool = True, sandbox: bool = True,
+          db_url: str | None = None) -> list[dict]:
     """Grade every submission under `submitted` into `out`; return the grades.csv rows.
 
     With `sandbox` (the default) every kernel runs in bubblewrap; without bubblewrap this
@@ -401,7 +407,13 @@ def grade(submitted: Path, out: Path, *, workers: int | None = None, only: list[
                 except Exception as exc:  # a worker process itself died
                     done(Result(job.student, job.assignment, ERROR, f"grading worker failed: {exc}"[:500]))
     bar.close()
-    return write_outputs(out, results)
+    rows = write_outputs(out, results)
+    db_url = db_url or f"sqlite:///{out}/gradebook.db"
+    if db_url.startswith("sqlite:///") and Path(db_url[len("sqlite:///"):]).exists():
+        Path(db_url[len("sqlite:///"):]).unlink()  # rebuilt from all rows, resumed ones included
+    merge_gradebook(db_url, results, needed)
+    write_course_config(out, db_url)
+    return rows
 
 
 def _progress(total: int, enabled: bool):
@@ -419,16 +431,58 @@ def submission_hash(folder: Path) -> str:
 
 
 def keep_feedback(out: Path, r: Result) -> Result:
-    """Copy a result's feedback pages from the worker's course into OUT_DIR/feedback/."""
-    kept = {}
-    for nb, src in r.feedback.items():
-        dst = out / "feedback" / r.student / r.assignment / f"{nb}.html"
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if Path(src).resolve() != dst.resolve():
-            shutil.copyfile(src, dst)
-        kept[nb] = str(dst)
-    r.feedback = kept
+    """Copy a result's feedback pages and autograded notebooks from the worker's course into
+    OUT_DIR/feedback/ and OUT_DIR/autograded/ (nbgrader's layout, for the formgrader)."""
+    for attr, folder, ext in [("feedback", "feedback", ".html"), ("autograded", "autograded", ".ipynb")]:
+        kept = {}
+        for nb, src in getattr(r, attr).items():
+            dst = out / folder / r.student / r.assignment / f"{nb}{ext}"
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            if Path(src).resolve() != dst.resolve():
+                shutil.copyfile(src, dst)
+            kept[nb] = str(dst)
+        setattr(r, attr, kept)
     return r
+
+
+def merge_gradebook(db_url: str, results: list[Result], assignments: list[str]) -> None:
+    """One nbgrader gradebook for the whole batch (the workers each graded into their own):
+    the assignments' cells from solutions/, then every student's submission and auto scores.
+    Scores come from the rows, so the gradebook and grades.csv cannot disagree."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from .build import generate_release
+    with tempfile.TemporaryDirectory(prefix="lstm-course-merge-") as tmp:
+        generate_release(Path(tmp) / "release", assignments, db_url=db_url)
+    from .config import COURSE_ID
+    with Gradebook(db_url, COURSE_ID) as gb:
+        for r in results:
+            if r.assignment not in assignments:
+                continue
+            gb.update_or_create_student(r.student)
+            try:
+                gb.find_submission(r.assignment, r.student)
+            except MissingEntry:
+                gb.add_submission(r.assignment, r.student)
+            for c in r.cells:
+                if c["kind"] != "auto":
+                    continue
+                g = gb.find_grade(c["grade_id"], c["notebook"], r.assignment, r.student)
+                g.auto_score = c["score"] or 0.0
+                g.needs_manual_grade = False
+            gb.db.commit()
+
+
+def write_course_config(out: Path, db_url: str) -> None:
+    """OUT_DIR as an nbgrader course folder: `nbgrader formgrader` run there shows this batch."""
+    (out / "nbgrader_config.py").write_text(
+        "# Written by `lstm-course grade`: this folder is an nbgrader course (formgrader, export).\n"
+        "from autograder.config import apply\n"
+        "c = get_config()  # noqa: F821\n"
+        "apply(c)\n"
+        f"c.CourseDirectory.root = {str(out)!r}\n"
+        f"c.CourseDirectory.source_directory = {str(SOLUTIONS)!r}\n"
+        f"c.CourseDirectory.db_url = {db_url!r}\n")
 
 
 def append_journal(journal: Path, digest: str, r: Result) -> None:

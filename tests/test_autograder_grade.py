@@ -242,3 +242,28 @@ def test_killed_grader_resumes_without_grading_anyone_twice(tmp_path):
     assert float(rows["s1"]["auto_score"]) == float(rows["s1"]["auto_max_score"]) == float(rows["s3"]["auto_score"])
     assert float(rows["s2"]["score"]) == float(rows["s4"]["score"]) == 0
     assert all((out / "feedback" / s / A / NB.replace(".ipynb", ".html")).exists() for s in rows)
+
+
+def test_one_gradebook_agrees_with_grades_csv(klass):
+    from nbgrader.api import Gradebook
+    rows = klass["rows"]
+    with Gradebook(f"sqlite:///{klass['out']}/gradebook.db", "lstm-course") as gb:
+        for student, row in rows.items():
+            sub = gb.find_submission(A, student)
+            auto = sum(g.auto_score or 0 for nb in sub.notebooks for g in nb.grades if g.cell.cell_type == "code")
+            assert auto == pytest.approx(float(row["auto_score"])), student
+    assert (klass["out"] / "autograded" / "perfect" / A / NB).exists()
+    assert "source_directory" in (klass["out"] / "nbgrader_config.py").read_text()
+
+
+def test_parallel_equals_serial(tmp_path, klass):
+    """The same class graded by one worker gives the same rows and cells as by two."""
+    serial = tmp_path / "serial"
+    r = subprocess.run(lstm_course() + ["grade", str(klass["sub"]), "--out", str(serial), "--workers", "1", "--quiet"],
+                       cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-2000:]
+    keep = ["student_id", "assignment", "score", "max_score", "auto_score", "status", "review"]
+    one = [{k: x[k] for k in keep} for x in csv.DictReader(open(serial / "grades.csv"))]
+    two = [{k: x[k] for k in keep} for x in csv.DictReader(open(klass["out"] / "grades.csv"))]
+    assert one == two
+    assert list(csv.DictReader(open(serial / "cells.csv"))) == klass["cells"]
