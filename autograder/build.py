@@ -34,7 +34,8 @@ def generate_release(out_dir: Path, names: list[str] | None = None, *, db_url: s
         for name in names:
             result = api.generate_assignment(name, force=True, create=True)
             if not result["success"]:
-                raise CourseError(f"nbgrader could not generate {name}:\n{result.get('error') or result.get('log')}")
+                detail = "\n".join(((result.get("log") or "") + "\n" + (result.get("error") or "")).strip().splitlines()[-25:])
+                raise CourseError(f"nbgrader could not generate {name}:\n{detail}")
     return names
 
 

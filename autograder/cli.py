@@ -30,7 +30,7 @@ def _cmd_grade(args) -> int:
     start = time.perf_counter()
     rows = grade(Path(args.submitted), Path(args.out), workers=args.workers, only=args.assignment,
                  cell_timeout=args.cell_timeout, progress=not args.quiet, sandbox=not args.no_sandbox,
-                 db_url=args.db)
+                 db_url=args.db, dask=args.dask)
     secs = time.perf_counter() - start
     bad = [r for r in rows if r["status"] != "graded"]
     print(f"graded {len(rows)} submission(s) in {secs:.1f} s; {len(bad)} not fully graded (see the status column)")
@@ -111,6 +111,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--cell-timeout", type=int, default=120, metavar="S", help="seconds per cell (default 120)")
     g.add_argument("--db", metavar="URL", help="the gradebook (an SQLAlchemy URL, e.g. postgresql://user@host/course); "
                    "default: sqlite OUT_DIR/gradebook.db")
+    g.add_argument("--dask", metavar="ADDRESS", help="grade on a Dask cluster (scheduler address, e.g. "
+                   "tcp://10.0.0.5:8786); each Dask worker needs this course installed")
     g.add_argument("--no-sandbox", action="store_true",
                    help="run student code without bubblewrap (only where it cannot run; a warning is printed)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")

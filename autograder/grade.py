@@ -331,9 +331,52 @@ def _run_job(job: Job) -> Result:
     return _WORKER.grade(job)
 
 
+# --------------------------------------------------------------------------- Dask
+
+_DASK_GRADERS: dict = {}
+
+
+def _read_tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file() and not p.is_symlink()}
+
+
+def dask_task(student: str, assignment: str, files: dict[str, bytes], assignments: list[str],
+              cell_timeout: int, sandbox: bool) -> tuple[dict, dict[str, bytes]]:
+    """Grade one submission on a Dask worker: the submission travels as bytes and so do the
+    feedback page and autograded notebook back, so workers need no shared filesystem (only
+    this course installed, as on the grading machine)."""
+    key = (tuple(assignments), cell_timeout, sandbox)
+    if key not in _DASK_GRADERS:
+        work = Path(tempfile.gettempdir()) / f"lstm-course-dask-{os.getpid()}-{len(_DASK_GRADERS)}"
+        _DASK_GRADERS[key] = Grader(work, assignments, cell_timeout, sandbox)
+    grader = _DASK_GRADERS[key]
+    with tempfile.TemporaryDirectory(prefix="lstm-course-task-") as tmp:
+        folder = Path(tmp) / student / assignment
+        for rel, data in files.items():
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_bytes(data)
+        folder.mkdir(parents=True, exist_ok=True)
+        r = grader.grade(Job(student, assignment, str(folder)))
+    back = {f"feedback/{nb}": Path(p).read_bytes() for nb, p in r.feedback.items()}
+    back.update({f"autograded/{nb}": Path(p).read_bytes() for nb, p in r.autograded.items()})
+    return dataclasses.asdict(r), back
+
+
+def _land(out: Path, rdict: dict, files: dict[str, bytes]) -> Result:
+    r = Result(**rdict)
+    r.feedback, r.autograded = {}, {}
+    for key, data in files.items():
+        kind, nb = key.split("/", 1)
+        dst = out / kind / r.student / r.assignment / (nb + (".html" if kind == "feedback" else ".ipynb"))
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.write_bytes(data)
+        getattr(r, kind)[nb] = str(dst)
+    return r
+
+
 def grade(submitted: Path, out: Path, *, workers: int | None = None, only: list[str] | None = None,
           cell_timeout: int = CELL_TIMEOUT, progress: bool = True, sandbox: bool = True,
-          db_url: str | None = None) -> list[dict]:
+          db_url: str | None = None, dask: str | None = None) -> list[dict]:
     """Grade every submission under `submitted` into `out`; return the grades.csv rows.
 
     With `sandbox` (the default) every kernel runs in bubblewrap; without bubblewrap this
@@ -391,6 +434,24 @@ def grade(submitted: Path, out: Path, *, workers: int | None = None, only: list[
     workers = max(1, min(workers, len(todo) or 1))
     if not todo:
         pass
+    elif dask:
+        try:
+            from distributed import Client, as_completed as dask_completed
+        except ImportError:
+            raise CourseError("--dask needs the `distributed` package: pip install 'lstm-course[scale]'")
+        try:
+            client = Client(dask, timeout=30)
+        except OSError as exc:
+            raise CourseError(f"cannot reach the Dask scheduler at {dask}: {exc}")
+        with client:
+            futures = {client.submit(dask_task, job.student, job.assignment, _read_tree(Path(job.path)), needed,
+                                     cell_timeout, sandbox, pure=False): job for job, _ in todo}
+            for fut in dask_completed(futures):
+                job = futures[fut]
+                try:
+                    done(_land(out, *fut.result()))
+                except Exception as exc:  # a Dask worker died or the task failed
+                    done(Result(job.student, job.assignment, ERROR, f"grading on Dask failed: {exc}"[:500]))
     elif workers == 1:
         grader = Grader(work_base / "worker-0", needed, cell_timeout, sandbox)
         for job, _ in todo:
