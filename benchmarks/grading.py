@@ -75,12 +75,14 @@ def run_stock(base: Path, assignment: str) -> tuple[float, dict[str, float], set
     return secs, stock_scores(course, assignment), graded
 
 
-def run_ours(base: Path, workers: int) -> tuple[float, dict[str, dict]]:
+def run_ours(base: Path, workers: int, sandbox: bool = True) -> tuple[float, dict[str, dict]]:
+    out = base / ("ours" if sandbox else "ours-nosandbox")
     start = time.perf_counter()
-    subprocess.run([str(BIN / "lstm-course"), "grade", str(base / "submitted"), "--out", str(base / "ours"),
-                    "--workers", str(workers), "--quiet"], check=True, capture_output=True)
+    subprocess.run([str(BIN / "lstm-course"), "grade", str(base / "submitted"), "--out", str(out),
+                    "--workers", str(workers), "--quiet"] + ([] if sandbox else ["--no-sandbox"]),
+                   check=True, capture_output=True)
     secs = time.perf_counter() - start
-    rows = {r["student_id"]: r for r in csv.DictReader(open(base / "ours" / "grades.csv"))}
+    rows = {r["student_id"]: r for r in csv.DictReader(open(out / "grades.csv"))}
     return secs, rows
 
 
@@ -95,13 +97,19 @@ def main() -> int:
         students = make_class(base, args.assignment, args.students)
         t_stock, stock, stock_graded = run_stock(base, args.assignment)
         t_ours, ours = run_ours(base, args.workers)
+        t_plain, plain = run_ours(base, args.workers, sandbox=False)
         n = len(students)
         print(f"class: {n} students x 1 notebook of {args.assignment} (demo class repeated); {os.cpu_count()} cores")
         print(f"stock nbgrader autograde (serial):       {t_stock:7.1f} s  {t_stock / n:5.2f} s/notebook"
               f"  graded {len(stock_graded)}/{n} (the rest dropped, no record)")
         print(f"lstm-course grade --workers {args.workers}:         {t_ours:7.1f} s  {t_ours / n:5.2f} s/notebook"
               f"  rows {len(ours)}/{n}")
+        print(f"lstm-course grade --no-sandbox:          {t_plain:7.1f} s  {t_plain / n:5.2f} s/notebook")
         print(f"throughput ratio (stock time / ours):    {t_stock / t_ours:5.2f}x")
+        print(f"sandbox overhead per notebook:           {(t_ours - t_plain) / n * args.workers:+5.2f} s "
+              f"(wall difference x workers / notebooks)")
+        same = all(ours[s]["auto_score"] == plain[s]["auto_score"] for s in students)
+        print(f"sandbox vs no sandbox scores: {'identical' if same else 'DIFFER'}")
         diffs = []
         for s in students:
             if s in stock_graded:
