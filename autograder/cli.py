@@ -58,6 +58,14 @@ def _cmd_validate(args) -> int:
     return 0 if all(not e.failed for e in exercises) else 1
 
 
+def _cmd_bundle(args) -> int:
+    from .bundle import bundle
+    names = bundle(Path(args.out))
+    n_nb = sum(n.endswith(".ipynb") for n in names)
+    print(f"wrote {args.out}: {n_nb} notebooks, lstmlib, datasets, environment.yml, README ({len(names)} files)")
+    return 0
+
+
 def _cmd_demo(args) -> int:
     import shutil
     from .build import generate_release
@@ -131,6 +139,10 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--mode", choices=["full", "ci"], default="ci",
                    help="run mode for the training cells (default ci: seconds; full: the stated results)")
     v.set_defaults(func=_cmd_validate)
+
+    bu = sub.add_parser("bundle", help="zip the student release, lstmlib, datasets and set-up files (no solutions)")
+    bu.add_argument("--out", required=True, metavar="FILE.zip")
+    bu.set_defaults(func=_cmd_bundle)
 
     d = sub.add_parser("demo", help="build the release and grade the embedded demo class")
     d.add_argument("--out", default="demo-out", metavar="DIR")
