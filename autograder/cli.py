@@ -37,6 +37,8 @@ def _cmd_grade(args) -> int:
     print(f"grades:   {Path(args.out) / 'grades.csv'}")
     print(f"cells:    {Path(args.out) / 'cells.csv'}")
     print(f"feedback: {Path(args.out) / 'feedback'}/<student>/<assignment>/<notebook>.html")
+    print(f"summary:  {Path(args.out) / 'summary'}/<assignment>.md (mean, median, histogram, most failed tests); "
+          f"nbgrader export: {Path(args.out) / 'export.csv'}")
     print(f"gradebook: {args.db or Path(args.out) / 'gradebook.db'} (nbgrader; `nbgrader formgrader` in {args.out} for manual grading)")
     return 0
 

@@ -474,6 +474,9 @@ def grade(submitted: Path, out: Path, *, workers: int | None = None, only: list[
         Path(db_url[len("sqlite:///"):]).unlink()  # rebuilt from all rows, resumed ones included
     merge_gradebook(db_url, results, needed)
     write_course_config(out, db_url)
+    from .export import nbgrader_export, summarise
+    nbgrader_export(db_url, out / "export.csv")
+    summarise(out)
     return rows
 
 

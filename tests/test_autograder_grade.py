@@ -267,3 +267,21 @@ def test_parallel_equals_serial(tmp_path, klass):
     two = [{k: x[k] for k in keep} for x in csv.DictReader(open(klass["out"] / "grades.csv"))]
     assert one == two
     assert list(csv.DictReader(open(serial / "cells.csv"))) == klass["cells"]
+
+
+def test_export_and_summary(klass):
+    out = klass["out"]
+    export = list(csv.DictReader(open(out / "export.csv")))
+    assert {"assignment", "student_id", "raw_score", "score", "max_score"} <= set(export[0])
+    by_student = {r["student_id"]: r for r in export}
+    for student, row in klass["rows"].items():
+        assert float(by_student[student]["raw_score"]) == pytest.approx(float(row["auto_score"]))
+    md = (out / "summary" / f"{A}.md").read_text()
+    scores = sorted(float(r["auto_score"]) for r in klass["rows"].values())
+    import statistics
+    assert f"median {statistics.median(scores):g}" in md and f"mean {statistics.mean(scores):.2f}" in md
+    assert (out / "summary" / f"{A}.png").read_bytes()[:4] == b"\x89PNG"
+    failed = [c for c in klass["cells"] if c["kind"] == "auto" and c["score"] != "" and float(c["score"]) < float(c["max_score"])]
+    from collections import Counter
+    top_gid, top_n = Counter(c["grade_id"] for c in failed).most_common(1)[0]
+    assert f"`{top_gid}`: {top_n} of" in md

@@ -1,0 +1,61 @@
+"""Grades out: nbgrader's own CSV export of the batch's gradebook, and a per-assignment summary
+for the instructor (mean, median, a histogram, the test cells most often failed)."""
+from __future__ import annotations
+
+import csv
+import statistics
+from collections import Counter, defaultdict
+from pathlib import Path
+
+
+def nbgrader_export(db_url: str, to: Path) -> Path:
+    """`nbgrader export` (CsvExportPlugin) on the gradebook: nbgrader's own column layout."""
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins import CsvExportPlugin
+
+    from .config import COURSE_ID
+    plugin = CsvExportPlugin()
+    plugin.to = str(to)
+    with Gradebook(db_url, COURSE_ID) as gb:
+        plugin.export(gb)
+    return to
+
+
+def summarise(out: Path, top: int = 5) -> list[Path]:
+    """OUT_DIR/summary/<assignment>.md and <assignment>.png from grades.csv and cells.csv."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    grades = list(csv.DictReader(open(out / "grades.csv")))
+    cells = list(csv.DictReader(open(out / "cells.csv")))
+    folder = out / "summary"
+    folder.mkdir(exist_ok=True)
+    written = []
+    by_assignment = defaultdict(list)
+    for g in grades:
+        by_assignment[g["assignment"]].append(g)
+    for a, rows in sorted(by_assignment.items()):
+        scores = [float(r["auto_score"]) for r in rows]
+        auto_max = max((float(r["auto_max_score"]) for r in rows), default=0.0)
+        graded = [r for r in rows if r["status"] == "graded"]
+        failed = Counter(c["grade_id"] for c in cells if c["assignment"] == a and c["kind"] == "auto"
+                         and c["score"] != "" and float(c["score"]) < float(c["max_score"]))
+        fig, ax = plt.subplots(figsize=(5, 3))
+        ax.hist(scores, bins=min(20, max(5, int(auto_max) + 1)), range=(0, max(auto_max, 1)), color="#4c72b0")
+        ax.set_xlabel(f"autograded score (of {auto_max:g})")
+        ax.set_ylabel("students")
+        ax.set_title(a)
+        fig.tight_layout()
+        fig.savefig(folder / f"{a}.png", dpi=100)
+        plt.close(fig)
+        lines = [f"# {a}", "",
+                 f"- submissions: {len(rows)} ({len(graded)} graded; others: "
+                 f"{', '.join(f'{k} {v}' for k, v in Counter(r['status'] for r in rows if r['status'] != 'graded').items()) or 'none'})",
+                 f"- autograded score (of {auto_max:g}): mean {statistics.mean(scores):.2f}, median {statistics.median(scores):g}",
+                 f"- flagged for review: {sum(bool(r.get('review')) for r in rows)}",
+                 f"- histogram: {a}.png", "", "Test cells most often failed:", ""]
+        lines += [f"{i}. `{gid}`: {n} of {len(rows)}" for i, (gid, n) in enumerate(failed.most_common(top), 1)] or ["(none)"]
+        (folder / f"{a}.md").write_text("\n".join(lines) + "\n")
+        written += [folder / f"{a}.md", folder / f"{a}.png"]
+    return written
