@@ -359,6 +359,8 @@ def dask_task(student: str, assignment: str, files: dict[str, bytes], assignment
         r = grader.grade(Job(student, assignment, str(folder)))
     back = {f"feedback/{nb}": Path(p).read_bytes() for nb, p in r.feedback.items()}
     back.update({f"autograded/{nb}": Path(p).read_bytes() for nb, p in r.autograded.items()})
+    for p in list(r.feedback.values())[:1]:
+        back.update({f"meta/{m}": (Path(p).parent / m).read_bytes() for m in FEEDBACK_META if (Path(p).parent / m).exists()})
     return dataclasses.asdict(r), back
 
 
@@ -367,6 +369,11 @@ def _land(out: Path, rdict: dict, files: dict[str, bytes]) -> Result:
     r.feedback, r.autograded = {}, {}
     for key, data in files.items():
         kind, nb = key.split("/", 1)
+        if kind == "meta":
+            dst = out / "feedback" / r.student / r.assignment / nb
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.write_bytes(data)
+            continue
         dst = out / kind / r.student / r.assignment / (nb + (".html" if kind == "feedback" else ".ipynb"))
         dst.parent.mkdir(parents=True, exist_ok=True)
         dst.write_bytes(data)
@@ -473,7 +480,7 @@ def grade(submitted: Path, out: Path, *, workers: int | None = None, only: list[
     if db_url.startswith("sqlite:///") and Path(db_url[len("sqlite:///"):]).exists():
         Path(db_url[len("sqlite:///"):]).unlink()  # rebuilt from all rows, resumed ones included
     merge_gradebook(db_url, results, needed)
-    write_course_config(out, db_url)
+    write_course_config(out, db_url, submitted)
     from .export import nbgrader_export, summarise
     nbgrader_export(db_url, out / "export.csv")
     summarise(out)
@@ -494,6 +501,9 @@ def submission_hash(folder: Path) -> str:
     return h.hexdigest()
 
 
+FEEDBACK_META = ("timestamp.txt", "submission_secret.txt")
+
+
 def keep_feedback(out: Path, r: Result) -> Result:
     """Copy a result's feedback pages and autograded notebooks from the worker's course into
     OUT_DIR/feedback/ and OUT_DIR/autograded/ (nbgrader's layout, for the formgrader)."""
@@ -504,6 +514,10 @@ def keep_feedback(out: Path, r: Result) -> Result:
             dst.parent.mkdir(parents=True, exist_ok=True)
             if Path(src).resolve() != dst.resolve():
                 shutil.copyfile(src, dst)
+                if attr == "feedback":  # what `nbgrader release_feedback` needs beside the pages
+                    for meta in FEEDBACK_META:
+                        if (Path(src).parent / meta).exists():
+                            shutil.copyfile(Path(src).parent / meta, dst.parent / meta)
             kept[nb] = str(dst)
         setattr(r, attr, kept)
     return r
@@ -537,7 +551,7 @@ def merge_gradebook(db_url: str, results: list[Result], assignments: list[str]) 
             gb.db.commit()
 
 
-def write_course_config(out: Path, db_url: str) -> None:
+def write_course_config(out: Path, db_url: str, submitted: Path) -> None:
     """OUT_DIR as an nbgrader course folder: `nbgrader formgrader` run there shows this batch."""
     (out / "nbgrader_config.py").write_text(
         "# Written by `lstm-course grade`: this folder is an nbgrader course (formgrader, export).\n"
@@ -546,6 +560,7 @@ def write_course_config(out: Path, db_url: str) -> None:
         "apply(c)\n"
         f"c.CourseDirectory.root = {str(out)!r}\n"
         f"c.CourseDirectory.source_directory = {str(SOLUTIONS)!r}\n"
+        f"c.CourseDirectory.submitted_directory = {str(submitted)!r}\n"
         f"c.CourseDirectory.db_url = {db_url!r}\n")
 
 
