@@ -82,6 +82,11 @@ SPECS: dict[str, list[Case]] = {
                         **_prefixed("p_", _lstm_params(r, 4, 5))}),
     ],
     "04_lstm_backward": [
+        Case("lstm_step_backward", P + "h, c, cache = lstm_step_forward(inputs['x'], inputs['h'], inputs['c'], params)\n"
+             "dx, dh, dc, g = lstm_step_backward(inputs['dh'], inputs['dc'], cache)\n"
+             "out = {'dx': dx, 'dh': dh, 'dc': dc, **{'d' + k: v for k, v in g.items()}}",
+             lambda r: {"x": r.normal(size=(3, 4)), "h": r.normal(size=(3, 5)), "c": r.normal(size=(3, 5)),
+                        "dh": r.normal(size=(3, 5)), "dc": r.normal(size=(3, 5)), **_prefixed("p_", _lstm_params(r, 4, 5))}),
         Case("lstm_backward", P + "hs, _, cache = lstm_forward(inputs['x'], inputs['h'], inputs['c'], params)\n"
              "dx, dh0, dc0, g = lstm_backward(inputs['dhs'], cache)\nout = {'dx': dx, 'dh0': dh0, 'dc0': dc0, **{'d' + k: v for k, v in g.items()}}",
              lambda r: {"x": r.normal(size=(3, 6, 4)), "h": r.normal(size=(3, 5)), "c": r.normal(size=(3, 5)),
@@ -120,10 +125,38 @@ np.savez('out.npz', **{k: (np.array(v) if isinstance(v, str) else v) for k, v in
 """
 
 
-def solution_code(nb, solution_ids: set[str] | None = None) -> str:
+ALLOWED_IMPORTS = {"numpy", *sys.stdlib_module_names}  # not torch, matplotlib or lstmlib: slow, and not needed
+
+
+def given_code(source_nb) -> str:
+    """From the instructor's locked, ungraded code cells: the top-level function definitions
+    (e.g. a given `sigmoid`) and numpy/standard-library imports — what solution cells may call."""
+    import ast
+    keep = []
+    for cell in source_nb.cells:
+        m = nbgrader_meta(cell)
+        if cell.cell_type != "code" or not m.get("locked") or m.get("grade") or m.get("solution"):
+            continue
+        code = "\n".join("" if ln.lstrip().startswith(("%", "!")) else ln for ln in cell.source.split("\n"))
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                keep.append(ast.unparse(node))
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                if all(mod.split(".")[0] in ALLOWED_IMPORTS for mod in mods):
+                    keep.append(ast.unparse(node))
+    return "\n\n".join(keep)
+
+
+def solution_code(nb, solution_ids: set[str] | None = None, given: str = "") -> str:
     """The code of the notebook's solution cells (only those whose grade_id is in
-    `solution_ids`, when given), in order, after a numpy preamble; magics dropped."""
-    parts = [PREAMBLE]
+    `solution_ids`, when given), in order, after a numpy preamble and the instructor's
+    `given` code; magics dropped."""
+    parts = [PREAMBLE, given]
     for cell in nb.cells:
         if is_solution(cell) and (solution_ids is None or nbgrader_meta(cell).get("grade_id") in solution_ids):
             parts.append("\n".join(ln for ln in cell.source.split("\n") if not ln.lstrip().startswith(("%", "!"))))
@@ -170,7 +203,7 @@ def _run_sandboxed(code: str, cases: list[Case], inputs: list[dict], *, sandbox:
 def reference_outputs(assignment: str, solutions_nb, cases: list[Case], inputs: list[dict]) -> list[dict]:
     """The reference solution's outputs, computed in this (trusted) process."""
     ns: dict = {}
-    exec(compile(solution_code(solutions_nb), "reference", "exec"), ns)
+    exec(compile(solution_code(solutions_nb, given=given_code(solutions_nb)), "reference", "exec"), ns)
     outs = []
     for case, inp in zip(cases, inputs):
         local = dict(ns, inputs={k: v.copy() for k, v in inp.items()})
@@ -191,7 +224,7 @@ def crosscheck(assignment: str, submitted_nb, solutions_nb, *, seed: int, sandbo
     inputs = [c.inputs(rng) for c in cases]
     want = reference_outputs(assignment, solutions_nb, cases, inputs)
     ids = {nbgrader_meta(c).get("grade_id") for c in solutions_nb.cells if is_solution(c)}
-    got = _run_sandboxed(solution_code(submitted_nb, ids), cases, inputs,
+    got = _run_sandboxed(solution_code(submitted_nb, ids, given=given_code(solutions_nb)), cases, inputs,
                          sandbox=sandbox, timeout=timeout)
     problems = {}
     for i, (case, ref) in enumerate(zip(cases, want)):

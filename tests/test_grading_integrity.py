@@ -36,6 +36,7 @@ def test_reference_solution_scores_full_marks(graded, assignment):
             and c["kind"] == "auto" and float(c["score"]) < float(c["max_score"])]
     assert not lost, f"the reference solution loses points in {lost}"
     assert float(row["auto_score"]) == float(row["auto_max_score"]) > 0
+    assert row["review"] == "", f"the out-of-kernel crosscheck disagrees with the reference: {row['review']}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
