@@ -164,7 +164,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         workdir = self._runtime / "work"
         cwd = kw.pop("cwd", None)
         if cwd and Path(cwd).is_dir():
-            shutil.copytree(cwd, workdir, symlinks=False, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+            # the kernel's private working copy of its folder (an assignment folder: small)
+            shutil.copytree(cwd, workdir, symlinks=False,
+                            ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints", ".git", ".venv", "__pycache__"))
         else:
             workdir.mkdir()
         if uid is not None:

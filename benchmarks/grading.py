@@ -44,19 +44,18 @@ def make_class(base: Path, assignment: str, n: int) -> list[str]:
 
 
 def stock_scores(course: Path, assignment: str) -> dict[str, float]:
-    import sqlite3
-    db = sqlite3.connect(course / "gradebook.db")
-    q = """select student.id, sum(coalesce(grade.auto_score, 0)) from grade
-           join submitted_notebook on grade.notebook_id = submitted_notebook.id
-           join submitted_assignment on submitted_notebook.assignment_id = submitted_assignment.id
-           join student on submitted_assignment.student_id = student.id
-           join grade_cells on grade.cell_id = grade_cells.id
-           join base_cells on grade_cells.id = base_cells.id
-           where base_cells.type = 'GradeCell' group by student.id"""
-    try:
-        return {s: float(v) for s, v in db.execute(q)}
-    except sqlite3.Error:
-        return {}
+    """Autograded score per student, read from stock nbgrader's gradebook with its own API."""
+    from nbgrader.api import Gradebook
+    scores = {}
+    with Gradebook(f"sqlite:///{course}/gradebook.db", "bench") as gb:
+        for student in gb.students:
+            try:
+                sub = gb.find_submission(assignment, student.id)
+            except Exception:
+                continue
+            scores[student.id] = sum(g.auto_score or 0 for nb in sub.notebooks for g in nb.grades
+                                     if g.cell.cell_type == "code")
+    return scores
 
 
 def run_stock(base: Path, assignment: str) -> tuple[float, dict[str, float], set[str]]:
@@ -71,7 +70,7 @@ def run_stock(base: Path, assignment: str) -> tuple[float, dict[str, float], set
     subprocess.run([str(BIN / "nbgrader"), "autograde", assignment, "--force"], cwd=course, env=env,
                    capture_output=True)
     secs = time.perf_counter() - start
-    graded = {p.name for p in (course / "autograded").iterdir()} if (course / "autograded").exists() else set()
+    graded = {p.parent.parent.name for p in (course / "autograded").glob(f"*/{assignment}/*.ipynb")}
     return secs, stock_scores(course, assignment), graded
 
 
