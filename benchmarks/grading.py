@@ -69,6 +69,9 @@ def run_stock(base: Path, assignment: str) -> tuple[float, dict[str, float], set
     start = time.perf_counter()
     subprocess.run([str(BIN / "nbgrader"), "autograde", assignment, "--force"], cwd=course, env=env,
                    capture_output=True)
+    # feedback too: `lstm-course grade` writes it for every student, so the comparison is fair
+    subprocess.run([str(BIN / "nbgrader"), "generate_feedback", assignment, "--force"], cwd=course, env=env,
+                   capture_output=True)
     secs = time.perf_counter() - start
     graded = {p.parent.parent.name for p in (course / "autograded").glob(f"*/{assignment}/*.ipynb")}
     return secs, stock_scores(course, assignment), graded
@@ -99,7 +102,7 @@ def main() -> int:
         t_plain, plain = run_ours(base, args.workers, sandbox=False)
         n = len(students)
         print(f"class: {n} students x 1 notebook of {args.assignment} (demo class repeated); {os.cpu_count()} cores")
-        print(f"stock nbgrader autograde (serial):       {t_stock:7.1f} s  {t_stock / n:5.2f} s/notebook"
+        print(f"stock nbgrader autograde + feedback:     {t_stock:7.1f} s  {t_stock / n:5.2f} s/notebook"
               f"  graded {len(stock_graded)}/{n} (the rest dropped, no record)")
         print(f"lstm-course grade --workers {args.workers}:         {t_ours:7.1f} s  {t_ours / n:5.2f} s/notebook"
               f"  rows {len(ours)}/{n}")
