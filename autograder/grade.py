@@ -109,7 +109,8 @@ def discover(submitted: Path, only: list[str] | None = None) -> list[Job]:
 class Grader:
     """An nbgrader course folder owned by one process, ready to grade `assignments`."""
 
-    def __init__(self, work: Path, assignments: list[str], cell_timeout: int = CELL_TIMEOUT, sandbox: bool = True):
+    def __init__(self, work: Path, assignments: list[str], cell_timeout: int = CELL_TIMEOUT, sandbox: bool = True,
+                 template_db: str | None = None):
         from nbgrader.apps.api import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
 
@@ -125,7 +126,10 @@ class Grader:
             shutil.rmtree(self.work)
         self.work.mkdir(parents=True)
         self.db_url = f"sqlite:///{self.work}/gradebook.db"
-        generate_release(self.work / "release", assignments, db_url=self.db_url)
+        if template_db and Path(template_db).exists():  # the assignments' cells, made once for all workers
+            shutil.copyfile(template_db, self.work / "gradebook.db")
+        else:
+            generate_release(self.work / "release", assignments, db_url=self.db_url)
         c = course_config(self.work, cell_timeout=cell_timeout, sandbox=sandbox)
         c.CourseDirectory.source_directory = str(SOLUTIONS)
         c.CourseDirectory.release_directory = str(self.work / "release")
@@ -321,9 +325,9 @@ def _ungraded_page(job: Job, nb: str, status: str, detail: str) -> str:
 _WORKER: Grader | None = None
 
 
-def _init_worker(work_base: str, assignments: list[str], cell_timeout: int, sandbox: bool) -> None:
+def _init_worker(work_base: str, assignments: list[str], cell_timeout: int, sandbox: bool, template_db: str) -> None:
     global _WORKER
-    _WORKER = Grader(Path(work_base) / f"worker-{os.getpid()}", assignments, cell_timeout, sandbox)
+    _WORKER = Grader(Path(work_base) / f"worker-{os.getpid()}", assignments, cell_timeout, sandbox, template_db)
 
 
 def _run_job(job: Job) -> Result:
@@ -408,6 +412,14 @@ def grade(submitted: Path, out: Path, *, workers: int | None = None, only: list[
     out.mkdir(parents=True, exist_ok=True)
     work_base = out / ".work"
 
+    # The assignments' cells go into a gradebook once; workers and the final gradebook copy it.
+    from .build import generate_release
+    template = work_base / "template.db"
+    work_base.mkdir(parents=True, exist_ok=True)
+    template.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="lstm-course-template-") as tmp:
+        generate_release(Path(tmp) / "release", needed, db_url=f"sqlite:///{template}")
+
     # Resumable: every finished submission is journaled at once (with its feedback copied into
     # OUT_DIR); a rerun after a crash or Ctrl-C keeps those whose files have not changed.
     journal = out / ".journal.jsonl"
@@ -460,13 +472,13 @@ def grade(submitted: Path, out: Path, *, workers: int | None = None, only: list[
                 except Exception as exc:  # a Dask worker died or the task failed
                     done(Result(job.student, job.assignment, ERROR, f"grading on Dask failed: {exc}"[:500]))
     elif workers == 1:
-        grader = Grader(work_base / "worker-0", needed, cell_timeout, sandbox)
+        grader = Grader(work_base / "worker-0", needed, cell_timeout, sandbox, str(template))
         for job, _ in todo:
             done(grader.grade(job))
     else:
         ctx = get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(str(work_base), needed, cell_timeout, sandbox)) as pool:
+                                 initargs=(str(work_base), needed, cell_timeout, sandbox, str(template))) as pool:
             futures = {pool.submit(_run_job, job): job for job, _ in todo}
             for fut in as_completed(futures):
                 job = futures[fut]
@@ -479,7 +491,7 @@ def grade(submitted: Path, out: Path, *, workers: int | None = None, only: list[
     db_url = db_url or f"sqlite:///{out}/gradebook.db"
     if db_url.startswith("sqlite:///") and Path(db_url[len("sqlite:///"):]).exists():
         Path(db_url[len("sqlite:///"):]).unlink()  # rebuilt from all rows, resumed ones included
-    merge_gradebook(db_url, results, needed)
+    merge_gradebook(db_url, results, needed, template)
     write_course_config(out, db_url, submitted)
     from .export import nbgrader_export, summarise
     nbgrader_export(db_url, out / "export.csv")
@@ -523,15 +535,18 @@ def keep_feedback(out: Path, r: Result) -> Result:
     return r
 
 
-def merge_gradebook(db_url: str, results: list[Result], assignments: list[str]) -> None:
+def merge_gradebook(db_url: str, results: list[Result], assignments: list[str], template: Path | None = None) -> None:
     """One nbgrader gradebook for the whole batch (the workers each graded into their own):
     the assignments' cells from solutions/, then every student's submission and auto scores.
     Scores come from the rows, so the gradebook and grades.csv cannot disagree."""
     from nbgrader.api import Gradebook, MissingEntry
 
     from .build import generate_release
-    with tempfile.TemporaryDirectory(prefix="lstm-course-merge-") as tmp:
-        generate_release(Path(tmp) / "release", assignments, db_url=db_url)
+    if db_url.startswith("sqlite:///") and template is not None and template.exists():
+        shutil.copyfile(template, db_url[len("sqlite:///"):])
+    else:
+        with tempfile.TemporaryDirectory(prefix="lstm-course-merge-") as tmp:
+            generate_release(Path(tmp) / "release", assignments, db_url=db_url)
     from .config import COURSE_ID
     with Gradebook(db_url, COURSE_ID) as gb:
         for r in results:
