@@ -78,6 +78,9 @@ def bwrap_command(cmd: list[str], *, workdir: Path, runtime: Path, limits: Limit
         args = [shutil.which(BWRAP) or BWRAP, "--unshare-net", "--unshare-pid", "--unshare-ipc",
                 "--unshare-uts", "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     args += ["--die-with-parent", "--new-session", "--clearenv"]
+    # private /tmp and HOME first: the binds below may lie under them (a course kept in /tmp)
+    args += ["--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
+             "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", home]
     ro = [p for p in dict.fromkeys(ro) if Path(p).exists()]
     parents = sorted({str(a) for p in ro for a in Path(p).parents if str(a) != "/"}, key=len)
     for d in parents:  # traversable, whatever the host's modes (e.g. /root is 0700)
@@ -93,8 +96,6 @@ def bwrap_command(cmd: list[str], *, workdir: Path, runtime: Path, limits: Limit
         if Path(f).exists():
             args += ["--ro-bind", f, f]
     args += ["--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
-             "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", home,
              "--bind", str(workdir), f"{home}/work",
              "--bind", str(runtime), str(runtime),
              "--chdir", f"{home}/work"]
