@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import nbformat
 import numpy as np
 
 from .integrity import defined_functions, is_solution, nbgrader_meta
@@ -183,11 +182,8 @@ def _run_sandboxed(code: str, cases: list[Case], inputs: list[dict], *, sandbox:
             runtime.mkdir()
             cmd = sbx.bwrap_command(cmd, workdir=work, runtime=runtime, limits=sbx.Limits(cpu_seconds=timeout),
                                     uid=uid, env=env)
-            cwd = work
-        else:
-            cwd = work
         try:
-            subprocess.run(cmd, cwd=cwd, env=env, timeout=timeout, stdout=subprocess.DEVNULL,
+            subprocess.run(cmd, cwd=work, env=env, timeout=timeout, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
             return {"__error__": f"ran past {timeout} s"}
@@ -241,6 +237,3 @@ def crosscheck(assignment: str, submitted_nb, solutions_nb, *, seed: int, sandbo
                 break
     return problems
 
-
-def load_notebook(path: Path):
-    return nbformat.read(str(path), as_version=4)

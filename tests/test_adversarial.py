@@ -189,11 +189,10 @@ def test_disruptive_code_is_contained(graded, student):
 
 
 def test_monkeypatching_is_caught_out_of_the_kernel(graded):
-    """Whatever the patched asserts make the in-kernel tests say, the student either loses the
-    points or is flagged for review by the out-of-kernel crosscheck, naming the function."""
+    """The patched asserts make the in-kernel tests pass a wrong sigmoid; the out-of-kernel
+    crosscheck must flag the student for review, naming the function."""
     rows, _ = graded
     row = rows["monkeypatches_asserts"]
-    assert "sigmoid" in row["review"] or float(row["auto_score"]) < float(row["auto_max_score"]) - 3, row
     assert "sigmoid" in row["review"], f"not flagged for review: {row}"
     assert rows["zz_perfect_neighbour"]["review"] == ""
 
