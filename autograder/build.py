@@ -65,16 +65,21 @@ def out_of_date(release: Path = RELEASE) -> list[str]:
     return problems
 
 
-def build(release: Path = RELEASE) -> list[str]:
-    """Regenerate `release` from solutions/ (stale assignment folders are removed)."""
+def build(release: Path = RELEASE, names: list[str] | None = None) -> list[str]:
+    """Regenerate `release` from solutions/.
+
+    With `names`, only those assignments' folders are regenerated and the others are left
+    alone; without, all are, and stale assignment folders are removed.
+    """
     if not assignments():
         raise CourseError("solutions/ has no assignments to build")
     with tempfile.TemporaryDirectory(prefix="lstm-course-build-") as tmp:
         fresh = Path(tmp) / "release"
-        names = generate_release(fresh)
+        only = names
+        names = generate_release(fresh, only)
         release.mkdir(parents=True, exist_ok=True)
         for old in release.iterdir():
-            if old.is_dir():
+            if old.is_dir() and (only is None or old.name in names):
                 shutil.rmtree(old)
         for name in names:
             shutil.copytree(fresh / name, release / name)

@@ -20,7 +20,7 @@ def _cmd_build(args) -> int:
             return 1
         print("notebooks/ is in sync with solutions/")
         return 0
-    names = build()
+    names = build(names=args.assignment or None)
     print(f"built the release of {len(names)} assignment(s) into notebooks/: {', '.join(names)}")
     return 0
 
@@ -111,6 +111,8 @@ def parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="regenerate notebooks/ (the student release) from solutions/")
     b.add_argument("--check", action="store_true", help="exit non-zero, naming files, when notebooks/ is out of date")
+    b.add_argument("assignment", nargs="*", metavar="ASSIGNMENT",
+                   help="only regenerate these assignments (default: all; --check always checks all)")
     b.set_defaults(func=_cmd_build)
 
     g = sub.add_parser("grade", help="grade SUBMITTED_DIR/<student>/<assignment>/<notebook>.ipynb")

@@ -64,3 +64,17 @@ def test_stock_nbgrader_by_hand(tmp_path):
                            capture_output=True, text=True, env=env, timeout=600)
     assert grade.returncode == 0, grade.stderr[-2000:]
     assert list((course / "autograded" / "s1" / A).glob("*.ipynb"))
+
+
+def test_build_of_one_assignment_leaves_the_others_alone(release_copy):
+    """`lstm-course build A` regenerates only A's folder: another assignment's folder, even a
+    hand-edited or unknown one, is not touched (authors working side by side)."""
+    from autograder.build import build
+    other = release_copy / "99_other"
+    other.mkdir()
+    (other / "keep.ipynb").write_text("{}")
+    nb_path = next((release_copy / A).glob("*.ipynb"))
+    nb_path.write_text("{}")
+    assert build(release_copy, [A]) == [A]
+    assert (other / "keep.ipynb").read_text() == "{}"
+    assert json.loads(nb_path.read_text()) == json.loads((REPO / "notebooks" / A / nb_path.name).read_text())
