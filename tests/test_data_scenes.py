@@ -1,0 +1,144 @@
+"""lstmlib.data.scenes: generated images with captions (14) and moving-digit clips (16).
+
+The checks read the pixels back, independently of how the generator drew them: the colours
+and positions found in an image must agree with its captions, and the digit's measured
+motion in a clip must agree with its sentence.
+"""
+
+import numpy as np
+import pytest
+
+from lstmlib.data import scenes
+
+COLOUR_RGB = {name: np.array(rgb) for name, rgb in scenes.COLOURS.items()}
+
+
+def _blobs(image):
+    """Objects found in an image, by colour: dict colour -> (pixel count, centre (row, col))."""
+    rgb = image.transpose(1, 2, 0)                               # (H, W, 3)
+    found = {}
+    for name, ref in COLOUR_RGB.items():
+        mask = np.linalg.norm(rgb - ref, axis=-1) < 0.3
+        if mask.sum() >= 20:
+            rows, cols = np.nonzero(mask)
+            found[name] = (int(mask.sum()), (rows.mean(), cols.mean()))
+    return found
+
+
+@pytest.fixture(scope="module")
+def scene_data():
+    return scenes.make_scenes(300, seed=0)
+
+
+def test_scene_shapes_range_and_reproducible(scene_data):
+    images, captions, objects = scene_data
+    assert images.shape == (300, 3, 32, 32) and images.dtype == np.float32
+    assert 0.0 <= images.min() and images.max() <= 1.0
+    assert len(captions) == len(objects) == 300 and all(len(c) == 2 for c in captions)
+    again = scenes.make_scenes(5, seed=7)
+    assert np.array_equal(again[0], scenes.make_scenes(5, seed=7)[0]) and again[1] == scenes.make_scenes(5, seed=7)[1]
+    assert not np.array_equal(again[0], scenes.make_scenes(5, seed=8)[0])
+
+
+def test_captions_are_grammatical_and_each_others_inverse(scene_data):
+    _, captions, objects = scene_data
+    inverse = {"left of": "right of", "right of": "left of", "above": "below", "below": "above"}
+    for (first, second), (c1, s1, rel, c2, s2) in zip(captions, objects):
+        assert first == f"a {c1} {s1} {rel} a {c2} {s2}"
+        assert second == f"a {c2} {s2} {inverse[rel]} a {c1} {s1}"
+        assert (c1, s1) != (c2, s2)
+        assert set(first.split()) <= set(scenes.SCENE_VOCAB)
+    relations = [o[2] for o in objects]
+    for rel in inverse:                              # all four relations, none rare
+        assert relations.count(rel) > 40
+
+
+def test_pixels_agree_with_the_captions(scene_data):
+    """Where both objects have different colours, find them by colour and check the relation."""
+    images, _, objects = scene_data
+    checked = 0
+    for image, (c1, s1, rel, c2, s2) in zip(images, objects):
+        if c1 == c2:
+            continue
+        blobs = _blobs(image)
+        assert set(blobs) == {c1, c2}, f"expected {c1} and {c2} objects, found {sorted(blobs)}"
+        (r1, k1), (r2, k2) = blobs[c1][1], blobs[c2][1]
+        if rel == "left of":
+            assert k2 - k1 > 9 and abs(r2 - r1) < 6
+        elif rel == "right of":
+            assert k1 - k2 > 9 and abs(r2 - r1) < 6
+        elif rel == "above":
+            assert r2 - r1 > 9 and abs(k2 - k1) < 6
+        else:
+            assert r1 - r2 > 9 and abs(k2 - k1) < 6
+        checked += 1
+    assert checked > 150
+
+
+def test_shapes_have_their_areas():
+    """A circle of width d covers about pi d^2 / 4 pixels, a square (0.85 d)^2, a triangle d^2 / 2."""
+    d = 40
+    for shape, area in [("circle", np.pi * d * d / 4), ("square", (0.85 * d) ** 2), ("triangle", d * d / 2)]:
+        image = np.zeros((3, 60, 60))
+        mask = scenes.draw_shape(image, shape, (1, 0, 0), (30, 30), d)
+        assert abs(mask.sum() - area) < 0.08 * area, (shape, mask.sum(), area)
+        assert np.all(image[0][mask] == 1) and np.all(image[1:] == 0)
+    image = np.zeros((3, 60, 60))
+    tri = scenes.draw_shape(image, "triangle", (1, 1, 1), (30, 30), d)
+    rows = np.nonzero(tri)[0]
+    assert tri[rows.max()].sum() > 3 * tri[rows.min()].sum()    # wide base at the bottom, apex on top
+
+
+def test_encode_decode_round_trip():
+    vocab = scenes.SCENE_VOCAB
+    assert vocab[:3] == ["<pad>", "<bos>", "<eos>"] and len(set(vocab)) == len(vocab)
+    ids = scenes.encode(["a red circle above a blue square", "a green triangle left of a red circle"], vocab)
+    assert ids.shape == (2, 10) and ids.dtype == np.int64
+    assert ids[0, 0] == scenes.BOS and ids[0, 8] == scenes.EOS and ids[0, 9] == scenes.PAD
+    assert ids[1, 9] == scenes.EOS
+    assert scenes.decode(ids[0], vocab) == "a red circle above a blue square".split()
+    assert scenes.decode([1, 3, 2, 4, 4], vocab) == ["a"]                 # stops at EOS
+    with pytest.raises(ValueError):
+        scenes.encode(["a red circle"], vocab, length=4)
+
+
+@pytest.fixture(scope="module")
+def clip_data():
+    return scenes.make_clips(200, seed=0)
+
+
+def test_clip_shapes_and_sentences(clip_data):
+    clips, sentences, moves = clip_data
+    assert clips.shape == (200, 10, 1, 24, 24) and clips.dtype == np.float32
+    assert 0.0 <= clips.min() and clips.max() <= 1.0
+    for sentence, (digit, first, second, switch) in zip(sentences, moves):
+        assert sentence == f"a {digit} moves {first} then {second}"
+        assert set(sentence.split()) <= set(scenes.CLIP_VOCAB)
+        horizontal = {"left", "right"}
+        assert (first in horizontal) != (second in horizontal)                # perpendicular
+        assert 2 <= switch <= 7
+    assert len({m[0] for m in moves}) == 10 and len({(m[1], m[2]) for m in moves}) == 8
+    assert scenes.make_clips(3, seed=4)[1] == scenes.make_clips(3, seed=4)[1]
+    assert scenes.make_clips(4, seed=0, frames=12)[0].shape == (4, 12, 1, 24, 24)
+
+
+def test_measured_motion_agrees_with_the_sentence(clip_data):
+    """The centre of mass of the digit moves one pixel per frame as described."""
+    clips, _, moves = clip_data
+    unit = {name: np.array(v) for name, v in scenes.DIRECTIONS.items()}
+    rows, cols = np.mgrid[0:24, 0:24]
+    for clip, (_, first, second, switch) in zip(clips[:60], moves[:60]):
+        mass = clip[:, 0].sum(axis=(1, 2))                                   # (T,)
+        assert np.allclose(mass, mass[0], rtol=1e-5), "the whole digit stays in the frame"
+        centre = np.stack([(clip[:, 0] * rows).sum((1, 2)), (clip[:, 0] * cols).sum((1, 2))], 1) / mass[:, None]
+        steps = np.diff(centre, axis=0)                                      # (T-1, 2)
+        expected = np.array([unit[first]] * switch + [unit[second]] * (len(steps) - switch))
+        assert np.allclose(steps, expected, atol=1e-4)
+
+
+def test_test_clips_use_unseen_digit_images():
+    train = scenes.make_clips(150, seed=1, split="train")[0][:, 0, 0]
+    test = scenes.make_clips(150, seed=1, split="test")[0][:, 0, 0]
+    crop = lambda frame: frame[np.ix_(*[np.nonzero(frame.sum(axis=a))[0] for a in (1, 0)])]
+    train_set = {crop(f).tobytes() for f in train}
+    assert sum(crop(f).tobytes() in train_set for f in test) == 0
