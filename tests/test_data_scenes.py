@@ -75,6 +75,40 @@ def test_pixels_agree_with_the_captions(scene_data):
     assert checked > 150
 
 
+def test_same_colour_scenes_show_two_objects_in_the_stated_order(scene_data):
+    """Where both objects share a colour, cut the colour's mask along the relation's axis: there
+    are exactly two runs of occupied rows (or columns), separated by a gap, and the run of the
+    object named first lies on the side the caption says."""
+    images, _, objects = scene_data
+    checked = 0
+    for image, (c1, s1, rel, c2, s2) in zip(images, objects):
+        if c1 != c2:
+            continue
+        rgb = image.transpose(1, 2, 0)
+        mask = np.linalg.norm(rgb - COLOUR_RGB[c1], axis=-1) < 0.3          # (H, W)
+        axis = 0 if rel in ("left of", "right of") else 1                      # sum over rows -> columns
+        occupied = mask.sum(axis=axis) >= 2
+        edges = np.flatnonzero(np.diff(np.r_[0, occupied.astype(int), 0]))
+        runs = list(zip(edges[::2], edges[1::2]))                              # [start, stop) of each run
+        assert len(runs) == 2, f"{c1} {s1} {rel} {c2} {s2}: expected two separate objects, found runs {runs}"
+        first_is_low = rel in ("left of", "above")          # smaller column / row index for the first object
+        pieces = [mask[:, a:b] if axis == 0 else mask[a:b] for a, b in runs]
+
+        def pointed(piece):
+            """Triangles point up: their top rows are much narrower than their bottom rows."""
+            widths = piece.sum(axis=1)[piece.any(axis=1)]
+            k = max(1, len(widths) // 3)
+            return widths[:k].mean() < 0.6 * widths[-k:].mean()
+
+        if (s1 == "triangle") != (s2 == "triangle"):   # exactly one triangle: it tells the objects apart
+            low, high = [pointed(p) for p in pieces]
+            assert low != high, f"{c1} {s1} {rel} {c2} {s2}: cannot tell the triangle from the other object"
+            first_piece_is_triangle = low if first_is_low else high
+            assert first_piece_is_triangle == (s1 == "triangle"), f"{c1} {s1} {rel} {c2} {s2}: objects swapped"
+        checked += 1
+    assert checked > 40
+
+
 def test_shapes_have_their_areas():
     """A circle of width d covers about pi d^2 / 4 pixels, a square (0.85 d)^2, a triangle d^2 / 2."""
     d = 40
