@@ -110,7 +110,7 @@ class Grader:
     """An nbgrader course folder owned by one process, ready to grade `assignments`."""
 
     def __init__(self, work: Path, assignments: list[str], cell_timeout: int = CELL_TIMEOUT, sandbox: bool = True,
-                 template_db: str | None = None):
+                 template_db: str | None = None, prestart: bool = False):
         from nbgrader.apps.api import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
 
@@ -141,6 +141,9 @@ class Grader:
         self.sandbox = sandbox
         import secrets
         self.seed = secrets.randbits(32)  # hidden inputs of the crosscheck, new for every run
+        if prestart and sandbox and os.environ.get("LSTM_COURSE_PRESTART", "1") != "0":
+            from .sandbox import KernelPool
+            KernelPool.enable(c)  # one process = one worker: the next kernel starts while one runs
 
     def grade(self, job: Job) -> Result:
         try:
@@ -327,7 +330,8 @@ _WORKER: Grader | None = None
 
 def _init_worker(work_base: str, assignments: list[str], cell_timeout: int, sandbox: bool, template_db: str) -> None:
     global _WORKER
-    _WORKER = Grader(Path(work_base) / f"worker-{os.getpid()}", assignments, cell_timeout, sandbox, template_db)
+    _WORKER = Grader(Path(work_base) / f"worker-{os.getpid()}", assignments, cell_timeout, sandbox, template_db,
+                     prestart=True)
 
 
 def _run_job(job: Job) -> Result:
@@ -472,9 +476,13 @@ def grade(submitted: Path, out: Path, *, workers: int | None = None, only: list[
                 except Exception as exc:  # a Dask worker died or the task failed
                     done(Result(job.student, job.assignment, ERROR, f"grading on Dask failed: {exc}"[:500]))
     elif workers == 1:
-        grader = Grader(work_base / "worker-0", needed, cell_timeout, sandbox, str(template))
-        for job, _ in todo:
-            done(grader.grade(job))
+        grader = Grader(work_base / "worker-0", needed, cell_timeout, sandbox, str(template), prestart=True)
+        try:
+            for job, _ in todo:
+                done(grader.grade(job))
+        finally:
+            from .sandbox import KernelPool
+            KernelPool.disable()
     else:
         ctx = get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,

@@ -196,6 +196,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
 # --------------------------------------------------------------------------- nbgrader side
 
+from nbclient.util import run_sync  # noqa: E402
 from nbformat.v4 import new_output  # noqa: E402
 from nbgrader.preprocessors import Execute  # noqa: E402
 
@@ -226,8 +227,170 @@ class CappedExecute(Execute):
 
 class SandboxedExecute(CappedExecute):
     """nbgrader's Execute with each kernel in the sandbox. nbgrader 0.9.6 passes its own
-    `kernel_manager_class`, ignoring configuration, so the class is set here."""
+    `kernel_manager_class`, ignoring configuration, so the class is set here.
+
+    When the grader has switched on the kernel pool (`KernelPool.enable`), a kernel started
+    ahead of time (already in its own fresh sandbox, numpy and matplotlib imported) is taken
+    instead of starting one: the next notebook's kernel starts while this one runs."""
 
     def __init__(self, *args, **kwargs):
         kwargs["kernel_manager_class"] = SandboxedKernelManager
         super().__init__(*args, **kwargs)
+
+    async def async_start_new_kernel(self, **kwargs):
+        pool = KernelPool.current
+        if pool is not None and pool.matches(self.kernel_name, self.config, self.extra_arguments):
+            cwd = kwargs.get("cwd") or self.resources.get("metadata", {}).get("path")
+            km = pool.take(cwd)
+            if km is not None:
+                self.km = km  # replaces the manager nbclient made, which started nothing
+                return
+        await super().async_start_new_kernel(**kwargs)
+
+    # nbconvert's (sync) preprocess calls `start_new_kernel`, which nbclient binds to its own
+    # coroutine function at class creation: rebind it to the override above.
+    start_new_kernel = run_sync(async_start_new_kernel)
+
+
+# Run in every pooled kernel before it is handed over: the imports nearly every notebook of
+# the course starts with. Silent (no execution count, no history, no output).
+PREIMPORT = "import numpy, matplotlib, matplotlib.pyplot, lstmlib, lstmlib.testing, lstmlib.plots\n"
+
+
+class KernelPool:
+    """One sandboxed kernel started ahead of time, per grading worker process.
+
+    A pooled kernel is used for exactly one notebook, like any other: it is a fresh sandbox
+    (its own namespaces, limits and private working folder), started before the grader knows
+    which submission it will run. When it is taken, the submission's files (those a kernel
+    sees: the folder without notebooks) are copied into its working folder, and the next
+    kernel starts in the background while this one is used.
+
+    One long-lived thread starts every pooled kernel: bwrap's `--die-with-parent` kills a
+    sandbox when the *thread* that started it ends, so that thread lives as long as the pool
+    (a kernel still in use when the pool closes goes with it: close it after grading)."""
+
+    current: "KernelPool | None" = None
+    wait_s = 120  # the longest a grader waits for a kernel being started before starting its own
+
+    def __init__(self, config, kernel_name: str = "python3", extra_arguments: list[str] | None = None):
+        import threading
+        self.config = config
+        self.kernel_name = kernel_name
+        self.extra_arguments = list(extra_arguments or [])
+        self._cond = threading.Condition()
+        self._ready: SandboxedKernelManager | None = None
+        self._starting = True   # the thread is starting the next kernel
+        self._closed = False
+        self.taken = 0
+        self._thread = threading.Thread(target=self._loop, name="kernel-pool", daemon=True)
+        self._thread.start()
+
+    @classmethod
+    def enable(cls, config, kernel_name: str = "python3") -> "KernelPool":
+        import atexit
+        extra = list(config.Execute.get("extra_arguments", [])) if "Execute" in config else []
+        if cls.current is None:
+            cls.current = cls(config, kernel_name, extra)
+            atexit.register(cls.disable)
+        return cls.current
+
+    @classmethod
+    def disable(cls) -> None:
+        pool, cls.current = cls.current, None
+        if pool is not None:
+            pool.close()
+
+    def matches(self, kernel_name: str, config, extra_arguments) -> bool:
+        return (not self._closed and kernel_name in ("", self.kernel_name)
+                and [a for a in extra_arguments if not a.startswith("--HistoryManager")]
+                == [a for a in self.extra_arguments if not a.startswith("--HistoryManager")])
+
+    def _loop(self) -> None:
+        while True:
+            km = self._start_one()
+            with self._cond:
+                self._ready, self._starting = km, False
+                self._cond.notify_all()
+                while not self._closed and not self._starting:  # until taken (or closed)
+                    self._cond.wait()
+                if self._closed:
+                    km, self._ready = self._ready, None
+                    break
+        if km is not None:
+            _shutdown(km)
+
+    def _start_one(self) -> "SandboxedKernelManager | None":
+        import asyncio
+        km = SandboxedKernelManager(kernel_name=self.kernel_name, config=self.config)
+        try:
+            asyncio.run(km.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:", *[
+                a for a in self.extra_arguments if not a.startswith("--HistoryManager")]]))
+            kc = km.blocking_client()
+            kc.start_channels()
+            try:
+                kc.wait_for_ready(timeout=60)
+                msg_id = kc.execute(PREIMPORT, silent=True, store_history=False)
+                while True:  # until the kernel is idle again after the imports
+                    msg = kc.get_iopub_msg(timeout=60)
+                    if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                            and msg["content"]["execution_state"] == "idle"):
+                        break
+            finally:
+                kc.stop_channels()
+        except Exception:
+            _shutdown(km)
+            return None
+        return km
+
+    def take(self, cwd: str | None) -> "SandboxedKernelManager | None":
+        """The pooled kernel, with the files of `cwd` in its working folder (None when the
+        pool has none that works: the caller starts a kernel the usual way)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._closed or not self._starting, timeout=self.wait_s)
+            if self._closed or self._starting:
+                return None
+            km, self._ready, self._starting = self._ready, None, True
+            self._cond.notify_all()  # start the next one
+        if km is None:
+            return None
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if process is None or process.poll() is not None:  # it died while waiting
+            _shutdown_in_thread(km)
+            return None
+        workdir = km._runtime / "work"
+        if cwd and Path(cwd).is_dir():
+            shutil.copytree(cwd, workdir, symlinks=False, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints", ".git", ".venv", "__pycache__"))
+            uid = sandbox_uid() if km.run_as_other_user else None
+            if uid is not None:
+                for p in [workdir, *workdir.rglob("*")]:
+                    os.chown(p, uid, uid, follow_symlinks=False)
+        self.taken += 1
+        return km
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        self._thread.join(timeout=60)
+
+
+def _shutdown_in_thread(km) -> None:
+    """`_shutdown` from code that may run inside an event loop (nbclient's)."""
+    import threading
+    t = threading.Thread(target=_shutdown, args=(km,), daemon=True)
+    t.start()
+    t.join(timeout=30)
+
+
+def _shutdown(km) -> None:
+    import asyncio
+    try:
+        asyncio.run(km.shutdown_kernel(now=True))
+    except Exception:
+        pass
+    try:
+        asyncio.run(km.cleanup_resources())
+    except Exception:
+        pass
