@@ -65,3 +65,14 @@ def test_a_pool_with_other_kernel_arguments_is_not_used(tmp_path):
     finally:
         sandbox.KernelPool.disable()
     assert not pool.matches("python3", Config(), [])  # closed
+
+
+def test_pool_only_where_cores_would_idle(monkeypatch):
+    from autograder.grade import use_pool
+    monkeypatch.delenv("LSTM_COURSE_PRESTART", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert use_pool(1) and not use_pool(2) and not use_pool(4)
+    monkeypatch.setenv("LSTM_COURSE_PRESTART", "1")
+    assert use_pool(2)
+    monkeypatch.setenv("LSTM_COURSE_PRESTART", "0")
+    assert not use_pool(1)
