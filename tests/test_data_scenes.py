@@ -1,8 +1,7 @@
-"""lstmlib.data.scenes: generated images with captions (14) and moving-digit clips (16).
+"""lstmlib.data.scenes: generated images with captions (14).
 
 The checks read the pixels back, independently of how the generator drew them: the colours
-and positions found in an image must agree with its captions, and the digit's measured
-motion in a clip must agree with its sentence.
+and positions found in an image must agree with its captions.
 """
 
 import numpy as np
@@ -134,45 +133,3 @@ def test_encode_decode_round_trip():
     assert scenes.decode([1, 3, 2, 4, 4], vocab) == ["a"]                 # stops at EOS
     with pytest.raises(ValueError):
         scenes.encode(["a red circle"], vocab, length=4)
-
-
-@pytest.fixture(scope="module")
-def clip_data():
-    return scenes.make_clips(200, seed=0)
-
-
-def test_clip_shapes_and_sentences(clip_data):
-    clips, sentences, moves = clip_data
-    assert clips.shape == (200, 10, 1, 24, 24) and clips.dtype == np.float32
-    assert 0.0 <= clips.min() and clips.max() <= 1.0
-    for sentence, (digit, first, second, switch) in zip(sentences, moves):
-        assert sentence == f"a {digit} moves {first} then {second}"
-        assert set(sentence.split()) <= set(scenes.CLIP_VOCAB)
-        horizontal = {"left", "right"}
-        assert (first in horizontal) != (second in horizontal)                # perpendicular
-        assert 2 <= switch <= 7
-    assert len({m[0] for m in moves}) == 10 and len({(m[1], m[2]) for m in moves}) == 8
-    assert scenes.make_clips(3, seed=4)[1] == scenes.make_clips(3, seed=4)[1]
-    assert scenes.make_clips(4, seed=0, frames=12)[0].shape == (4, 12, 1, 24, 24)
-
-
-def test_measured_motion_agrees_with_the_sentence(clip_data):
-    """The centre of mass of the digit moves one pixel per frame as described."""
-    clips, _, moves = clip_data
-    unit = {name: np.array(v) for name, v in scenes.DIRECTIONS.items()}
-    rows, cols = np.mgrid[0:24, 0:24]
-    for clip, (_, first, second, switch) in zip(clips[:60], moves[:60]):
-        mass = clip[:, 0].sum(axis=(1, 2))                                   # (T,)
-        assert np.allclose(mass, mass[0], rtol=1e-5), "the whole digit stays in the frame"
-        centre = np.stack([(clip[:, 0] * rows).sum((1, 2)), (clip[:, 0] * cols).sum((1, 2))], 1) / mass[:, None]
-        steps = np.diff(centre, axis=0)                                      # (T-1, 2)
-        expected = np.array([unit[first]] * switch + [unit[second]] * (len(steps) - switch))
-        assert np.allclose(steps, expected, atol=1e-4)
-
-
-def test_test_clips_use_unseen_digit_images():
-    train = scenes.make_clips(150, seed=1, split="train")[0][:, 0, 0]
-    test = scenes.make_clips(150, seed=1, split="test")[0][:, 0, 0]
-    crop = lambda frame: frame[np.ix_(*[np.nonzero(frame.sum(axis=a))[0] for a in (1, 0)])]
-    train_set = {crop(f).tobytes() for f in train}
-    assert sum(crop(f).tobytes() in train_set for f in test) == 0

@@ -1,7 +1,7 @@
-"""Generated scenes and clips with sentences that describe them (image and video captioning).
+"""Generated scenes with captions that describe them (image captioning, notebook 14).
 
-Two generators, both offline and exact: the sentence of every example is known from how it
-was drawn, so no annotation is needed and a model's description can be checked word by word.
+Offline and exact: the caption of every image is known from how it was drawn, so no
+annotation is needed and a model's description can be checked word by word.
 
 **Images** (``make_scenes``, for ``14_image_captioning``). Each image is ``SIZE x SIZE = 32 x 32``
 RGB on a dark background with two objects, each a shape (circle, square, triangle) in a colour
@@ -13,27 +13,15 @@ read from either object::
 
     "a red circle left of a blue square"      "a blue square right of a red circle"
 
-**Clips** (``make_clips``, for ``16_video_to_text``). A handwritten digit (8 x 8, from
-scikit-learn's ``load_digits``, see ``lstmlib.data.digits``) moves on a ``CLIP_SIZE x CLIP_SIZE =
-24 x 24`` grey canvas for ``T`` frames (10 by default), one pixel per frame: first in one
-direction, then, from a random switch frame on, in a second, perpendicular direction. One
-sentence describes it::
-
-    "a 3 moves left then down"
-
-A single frame shows the digit but not its motion: that needs at least two frames, and the
-order of the two moves needs the whole clip.
-
 Tokens: sentences are lists of words; ``encode`` turns them into id arrays
-``[BOS, w_1, ..., w_L, EOS, PAD, ...]`` over a fixed vocabulary (``SCENE_VOCAB`` or
-``CLIP_VOCAB``), with ``PAD = 0``, ``BOS = 1``, ``EOS = 2``.
+``[BOS, w_1, ..., w_L, EOS, PAD, ...]`` over a fixed vocabulary (``SCENE_VOCAB``), with ``PAD = 0``, ``BOS = 1``, ``EOS = 2``.
 """
 
 import numpy as np
 
 __all__ = [
     "SIZE", "COLOURS", "SHAPES", "RELATIONS", "SCENE_VOCAB", "make_scenes", "draw_shape",
-    "CLIP_SIZE", "DIRECTIONS", "CLIP_VOCAB", "make_clips", "PAD", "BOS", "EOS", "encode", "decode",
+    "PAD", "BOS", "EOS", "encode", "decode",
 ]
 
 PAD, BOS, EOS = 0, 1, 2
@@ -47,10 +35,6 @@ SHAPES = ("circle", "square", "triangle")
 RELATIONS = {"left of": ((0, 1), "right of"), "right of": ((0, -1), "left of"),
              "above": ((1, 0), "below"), "below": ((-1, 0), "above")}
 SCENE_VOCAB = SPECIALS + ["a", *COLOURS, *SHAPES, "left", "right", "of", "above", "below"]
-
-CLIP_SIZE = 24
-DIRECTIONS = {"left": (0, -1), "right": (0, 1), "up": (-1, 0), "down": (1, 0)}
-CLIP_VOCAB = SPECIALS + ["a", *[str(d) for d in range(10)], "moves", *DIRECTIONS, "then"]
 
 
 def encode(sentences, vocab, length=None):
@@ -168,50 +152,3 @@ def make_scenes(n, seed=0):
         objects.append((str(c1), str(s1), relation, str(c2), str(s2)))
     return images, captions, objects
 
-
-def make_clips(n, seed=0, frames=10, split="train"):
-    """Clips of a handwritten digit moving in one direction, then in a perpendicular one.
-
-    Inputs:
-    - n: the number of clips
-    - seed: the seed (the same seed gives the same clips)
-    - frames: T, the number of frames per clip (at least 4)
-    - split: "train" or "test": which digit images are used (lstmlib.data.digits' split, so
-      a test clip never shows a digit image seen in training)
-
-    Returns:
-    - clips: float32 array of shape (n, T, 1, CLIP_SIZE, CLIP_SIZE) = (n, T, 1, 24, 24), in [0, 1]
-    - sentences: list of n str, e.g. "a 3 moves left then down"
-    - moves: list of n tuples (digit, first_direction, second_direction, switch_frame); the
-      digit moves by one pixel per frame in first_direction between frames 0..switch_frame,
-      and in second_direction afterwards
-    """
-    from .digits import load_digit_rows
-
-    if frames < 4:
-        raise ValueError(f"make_clips: frames must be at least 4, got {frames}")
-    if split not in ("train", "test"):
-        raise ValueError(f"make_clips: split must be 'train' or 'test', got {split!r}")
-    x_train, y_train, x_test, y_test = load_digit_rows(seed=0)
-    digit_images, digit_labels = (x_train, y_train) if split == "train" else (x_test, y_test)
-    rng = np.random.default_rng(seed)
-    names = list(DIRECTIONS)
-    clips = np.zeros((n, frames, 1, CLIP_SIZE, CLIP_SIZE), dtype=np.float32)
-    sentences, moves = [], []
-    for i in range(n):
-        k = rng.integers(len(digit_labels))
-        first = names[rng.integers(4)]
-        vertical = DIRECTIONS[first][0] != 0
-        second = names[rng.integers(2) + (0 if vertical else 2)]   # perpendicular to the first
-        switch = int(rng.integers(2, frames - 2))                   # last frame of the first move
-        steps = np.array([DIRECTIONS[first]] * switch + [DIRECTIONS[second]] * (frames - 1 - switch))
-        path = np.vstack([[0, 0], np.cumsum(steps, axis=0)])       # (T, 2) offsets from the start
-        lo = -path.min(axis=0)
-        hi = CLIP_SIZE - 8 - path.max(axis=0)
-        start = np.array([rng.integers(lo[0], hi[0] + 1), rng.integers(lo[1], hi[1] + 1)])
-        for t, (r, c) in enumerate(start + path):
-            clips[i, t, 0, r:r + 8, c:c + 8] = digit_images[k]
-        digit = int(digit_labels[k])
-        sentences.append(f"a {digit} moves {first} then {second}")
-        moves.append((digit, first, second, switch))
-    return clips, sentences, moves
