@@ -302,7 +302,10 @@ class KernelPool:
             pool.close()
 
     def matches(self, kernel_name: str, config, extra_arguments) -> bool:
+        """Whether a pooled kernel is what the caller would start: the same kernel, arguments
+        and sandbox settings (limits), so taking it changes nothing but the waiting."""
         return (not self._closed and kernel_name in ("", self.kernel_name)
+                and _sandbox_settings(config) == _sandbox_settings(self.config)
                 and [a for a in extra_arguments if not a.startswith("--HistoryManager")]
                 == [a for a in self.extra_arguments if not a.startswith("--HistoryManager")])
 
@@ -374,6 +377,10 @@ class KernelPool:
             self._closed = True
             self._cond.notify_all()
         self._thread.join(timeout=60)
+
+
+def _sandbox_settings(config) -> dict:
+    return dict(config["SandboxedKernelManager"]) if "SandboxedKernelManager" in config else {}
 
 
 def _shutdown_in_thread(km) -> None:

@@ -56,12 +56,15 @@ def test_without_a_ready_kernel_the_usual_start_is_used(tmp_path, monkeypatch):
         sandbox.KernelPool.disable()
 
 
-def test_a_pool_with_other_kernel_arguments_is_not_used(tmp_path):
+def test_a_pool_with_other_kernel_arguments_or_limits_is_not_used(tmp_path):
     pool = sandbox.KernelPool.enable(Config())
     try:
         assert not pool.matches("python3", Config(), ["--some-other-flag"])
         assert pool.matches("python3", Config(), ["--HistoryManager.hist_file=:memory:"])
         assert not pool.matches("ir", Config(), [])
+        other = Config()
+        other.SandboxedKernelManager.memory_bytes = 1024**3  # other limits: never a pooled kernel
+        assert not pool.matches("python3", other, [])
     finally:
         sandbox.KernelPool.disable()
     assert not pool.matches("python3", Config(), [])  # closed
