@@ -163,8 +163,15 @@ def solution_code(nb, solution_ids: set[str] | None = None, given: str = "") -> 
 
 
 def _run_sandboxed(code: str, cases: list[Case], inputs: list[dict], *, sandbox: bool, timeout: int) -> dict:
+    """Run the student's functions on `inputs` in a fresh process (sandboxed unless `sandbox`
+    is False): forked from this worker's fork server when one runs (a clean copy of a process
+    that has only imported numpy & co.: nothing a student's kernel did can reach it), else a
+    new `python -I`."""
     from . import sandbox as sbx
-    work = Path(tempfile.mkdtemp(prefix="lstm-xchk-"))
+    server = sbx.ForkServer.usable(sandbox=sandbox)
+    base = Path(tempfile.mkdtemp(prefix="lstm-xchk-", dir=server.root if server else None))
+    work = base / "work" if server else base
+    work.mkdir(exist_ok=True)
     try:
         (work / "spec.json").write_text(json.dumps({"code": code, "cases": [c.driver for c in cases]}))
         np.savez(work / "inputs.npz", **{f"{i}/{k}": v for i, d in enumerate(inputs) for k, v in d.items()})
@@ -173,27 +180,40 @@ def _run_sandboxed(code: str, cases: list[Case], inputs: list[dict], *, sandbox:
         for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
             if k in os.environ:
                 env[k] = os.environ[k]
-        if sandbox:
-            uid = sbx.sandbox_uid()
-            if uid is not None:
-                for p in [work, *work.iterdir()]:
-                    os.chown(p, uid, uid)
-            runtime = work / "rt"
-            runtime.mkdir()
-            cmd = sbx.bwrap_command(cmd, workdir=work, runtime=runtime, limits=sbx.Limits(cpu_seconds=timeout),
-                                    uid=uid, env=env)
-        try:
-            subprocess.run(cmd, cwd=work, env=env, timeout=timeout, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            return {"__error__": f"ran past {timeout} s"}
+        uid = sbx.sandbox_uid() if sandbox else None
+        if uid is not None:
+            for p in [base, *base.rglob("*")]:
+                os.chown(p, uid, uid)
+        limits = sbx.Limits(cpu_seconds=timeout)
+        process = None
+        if server is not None:
+            nproc = limits.processes if uid is not None else limits.processes + sbx._processes_of(os.getuid())
+            process = server.spawn({"op": "run", "dir": str(base), "cwd": str(work), "code": RUNNER, "uid": uid,
+                                    "limits": {**limits.__dict__, "processes": nproc} if sandbox else
+                                    dict.fromkeys(limits.__dict__), "env": env if sandbox else None})
+        if process is not None:
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                return {"__error__": f"ran past {timeout} s"}
+        else:
+            if sandbox:
+                runtime = work / "rt"
+                runtime.mkdir()
+                cmd = sbx.bwrap_command(cmd, workdir=work, runtime=runtime, limits=limits, uid=uid, env=env)
+            try:
+                subprocess.run(cmd, cwd=work, env=env, timeout=timeout, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired:
+                return {"__error__": f"ran past {timeout} s"}
         try:
             with np.load(work / "out.npz", allow_pickle=False) as z:
                 return {k: z[k] for k in z.files}
         except (OSError, ValueError) as exc:
             return {"__error__": f"no results ({type(exc).__name__})"}
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def reference_outputs(assignment: str, solutions_nb, cases: list[Case], inputs: list[dict]) -> list[dict]:

@@ -141,9 +141,12 @@ class Grader:
         self.sandbox = sandbox
         import secrets
         self.seed = secrets.randbits(32)  # hidden inputs of the crosscheck, new for every run
-        if prestart and sandbox:
-            from .sandbox import KernelPool
-            KernelPool.enable(c)  # one process = one worker: the next kernel starts while one runs
+        from .sandbox import ForkServer, KernelPool, use_fork_server
+        # one process = one worker: its kernels are forked from a server that has imported
+        # numpy, torch, lstmlib... once; else (or if it cannot start) the next kernel may start
+        # ahead while one runs (the pool)
+        if not (use_fork_server() and ForkServer.enable(sandbox)) and prestart and sandbox:
+            KernelPool.enable(c)
 
     def grade(self, job: Job) -> Result:
         try:
@@ -329,7 +332,8 @@ _WORKER: Grader | None = None
 
 
 def use_pool(workers: int) -> bool:
-    """Whether each worker starts its next kernel ahead (the kernel pool). That start costs
+    """Whether each worker starts its next kernel ahead (the kernel pool; only used when the
+    fork server is off, LSTM_COURSE_FORKSERVER=0, or cannot start). That start costs
     CPU while the current notebook runs, so it pays only where cores would otherwise idle:
     on by default when fewer workers than cores grade (measured in benchmarks/grading.py: on 2
     cores with 2 workers it made grading ~7 % slower). LSTM_COURSE_PRESTART=1/0 forces it."""
