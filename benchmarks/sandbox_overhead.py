@@ -1,5 +1,7 @@
 """Sandbox overhead per notebook: time to start a kernel, run one cell and shut it down,
-plain (jupyter_client's AsyncKernelManager) vs sandboxed (bubblewrap), interleaved in one run.
+plain vs sandboxed (bubblewrap), interleaved in one run; once with kernels started as fresh
+processes (jupyter_client's AsyncKernelManager vs SandboxedKernelManager) and once forked from a
+fork server (as grading workers do: autograder/zygote.py, without and with the sandbox).
 
     .venv/bin/python benchmarks/sandbox_overhead.py [--repeats 10]
 """
@@ -16,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 
-from autograder.sandbox import SandboxedKernelManager, available  # noqa: E402
+from autograder.sandbox import ForkingKernelManager, ForkServer, SandboxedKernelManager, available  # noqa: E402
 
 CODE = "import numpy as np\nx = np.ones(3).sum()"
 
@@ -45,11 +47,23 @@ async def main(repeats: int) -> None:
     for _ in range(repeats):
         plain.append(await once(AsyncKernelManager, cwd))
         boxed.append(await once(SandboxedKernelManager, cwd))
-    p, b = statistics.median(plain), statistics.median(boxed)
-    print(f"kernel start + one cell + shutdown, median of {repeats} interleaved runs")
-    print(f"  plain kernel:     {p:6.3f} s")
-    print(f"  sandboxed kernel: {b:6.3f} s")
-    print(f"  overhead:         {b - p:+6.3f} s per notebook ({b / p:.2f}x)")
+    servers = {False: ForkServer(sandbox=False), True: ForkServer(sandbox=True)}
+    fplain, fboxed = [], []
+    try:
+        for _ in range(repeats):
+            ForkServer.current = servers[False]
+            fplain.append(await once(ForkingKernelManager, cwd))
+            ForkServer.current = servers[True]
+            fboxed.append(await once(SandboxedKernelManager, cwd))
+    finally:
+        ForkServer.current = None
+        for srv in servers.values():
+            srv.close()
+    assert all(srv.spawned == repeats for srv in servers.values()), "a kernel was not forked"
+    print(f"kernel start + one cell (numpy) + shutdown, median of {repeats} interleaved runs")
+    for label, a, b in [("fresh processes", plain, boxed), ("forked (fork server)", fplain, fboxed)]:
+        p, q = statistics.median(a), statistics.median(b)
+        print(f"  {label:21s} plain {p:6.3f} s   sandboxed {q:6.3f} s   overhead {q - p:+6.3f} s per notebook")
 
 
 if __name__ == "__main__":
