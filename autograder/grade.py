@@ -174,6 +174,20 @@ class Grader:
             flags += _review(found, function_test_cells(solution_nb), cells, nb)
         return "; ".join(flags)
 
+    def _feedback(self, assignment: str, student: str) -> dict:
+        """nbgrader's `generate_feedback` for one student (NbGraderAPI.generate_feedback's
+        steps), with one HTML exporter kept for the worker's life: its templates are compiled
+        once instead of once per student."""
+        from nbgrader.utils import capture_log, temp_attrs
+        from traitlets.config import Config
+        c = Config()
+        c.HTMLExporter.template_name = "feedback"
+        with temp_attrs(self.coursedir, assignment_id=assignment, student_id=student):
+            app = _CachedFeedback(coursedir=self.coursedir, parent=self.api)
+            app.update_config(c)
+            app.force = True
+            return capture_log(app)
+
     def _grade(self, job: Job) -> Result:
         from nbgrader.api import Gradebook, MissingEntry
 
@@ -234,7 +248,7 @@ class Grader:
 
         res.review = self._crosscheck(job, expected, problems, res.cells)
 
-        fb = self.api.generate_feedback(job.assignment, job.student, force=True)
+        fb = self._feedback(job.assignment, job.student)
         for nb in expected:
             html_file = self.work / "feedback" / job.student / job.assignment / f"{nb}.html"
             if not html_file.exists() or (nb in problems and problems[nb][0] != TIMEOUT):
@@ -246,6 +260,46 @@ class Grader:
             if graded_nb.exists():
                 res.autograded[nb] = str(graded_nb)
         return res
+
+
+def _feedback_class():
+    from nbconvert.writers import FilesWriter
+    from nbgrader.converters import GenerateFeedback
+
+    class CachedFeedback(GenerateFeedback):
+        """GenerateFeedback whose exporter (templates compiled, preprocessors registered) is made
+        once per process and reused: everything per student travels in the resources."""
+        exporters: dict = {}
+
+        def start(self) -> None:
+            self.init_notebooks()
+            self.writer = FilesWriter(parent=self, config=self.config)
+            key = (self.coursedir.root, tuple(p if isinstance(p, str) else p.__qualname__ for p in self.preprocessors))
+            if key not in self.exporters:
+                exporter = self.exporter_class(parent=self, config=self.config)
+                for pp in self.preprocessors:
+                    exporter.register_preprocessor(pp)
+                self.exporters[key] = exporter
+            self.exporter = self.exporters[key]
+            currdir = os.getcwd()
+            os.chdir(self.coursedir.root)
+            try:
+                self.convert_notebooks()
+            finally:
+                os.chdir(currdir)
+    return CachedFeedback
+
+
+class _LazyFeedback:
+    cls = None
+
+    def __call__(self, *args, **kwargs):
+        if _LazyFeedback.cls is None:
+            _LazyFeedback.cls = _feedback_class()
+        return _LazyFeedback.cls(*args, **kwargs)
+
+
+_CachedFeedback = _LazyFeedback()
 
 
 def quiet_library_warnings() -> None:

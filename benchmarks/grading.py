@@ -15,6 +15,7 @@ import argparse
 import csv
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -95,6 +96,7 @@ def run_ours(base: Path, workers: int, sandbox: bool = True, fork: bool = True) 
     env = {k: v for k, v in os.environ.items() if k not in ("LSTM_COURSE_PRESTART", "LSTM_COURSE_FORKSERVER")}
     if not fork:
         env["LSTM_COURSE_FORKSERVER"] = "0"
+    shutil.rmtree(out, ignore_errors=True)  # a fresh run: the same --out would resume, grading nobody
     start = time.perf_counter()
     subprocess.run([str(BIN / "lstm-course"), "grade", str(base / "submitted"), "--out", str(out),
                     "--workers", str(workers), "--quiet"] + ([] if sandbox else ["--no-sandbox"]),
@@ -109,17 +111,27 @@ def main() -> int:
     p.add_argument("--students", type=int, default=20, help="students per assignment")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--assignment", nargs="+", default=demo_assignments()[:1])
+    p.add_argument("--repeats", type=int, default=1,
+                   help="grade R times with and R times without the sandbox, interleaved; medians are reported "
+                        "(the sandbox overhead is a small difference of two noisy times)")
     args = p.parse_args()
     assignments = args.assignment
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         base = Path(tmp)
         jobs = [(s, a) for a in assignments for s in make_class(base, a, args.students)]
         t_stock, stock, stock_graded = run_stock(base, assignments)
-        t_ours, ours = run_ours(base, args.workers)
-        t_plain, plain = run_ours(base, args.workers, sandbox=False)
+        boxed_times, plain_times = [], []
+        for _ in range(args.repeats):
+            t, ours = run_ours(base, args.workers)
+            boxed_times.append(t)
+            t, plain = run_ours(base, args.workers, sandbox=False)
+            plain_times.append(t)
+        t_ours, t_plain = statistics.median(boxed_times), statistics.median(plain_times)
         t_nofork, nofork = run_ours(base, args.workers, fork=False)
         n = len(jobs)
-        print(f"class: {args.students} students x {', '.join(assignments)} = {n} notebooks; {os.cpu_count()} cores")
+        print(f"class: {args.students} students x {', '.join(assignments)} = {n} notebooks; {os.cpu_count()} cores"
+              + (f"; ours: median of {args.repeats} interleaved runs with and without the sandbox "
+                 f"({', '.join(f'{a:.1f}/{b:.1f}' for a, b in zip(boxed_times, plain_times))} s)" if args.repeats > 1 else ""))
         print(f"stock nbgrader autograde + feedback:     {t_stock:7.1f} s  {t_stock / n:5.2f} s/notebook"
               f"  graded {len(stock_graded)}/{n} (the rest dropped, no record)")
         print(f"lstm-course grade --workers {args.workers}:         {t_ours:7.1f} s  {t_ours / n:5.2f} s/notebook"
@@ -127,8 +139,9 @@ def main() -> int:
         print(f"lstm-course grade --no-sandbox:          {t_plain:7.1f} s  {t_plain / n:5.2f} s/notebook")
         print(f"lstm-course grade, no fork server:       {t_nofork:7.1f} s  {t_nofork / n:5.2f} s/notebook")
         print(f"throughput ratio (stock time / ours):    {t_stock / t_ours:5.2f}x  (without the fork server: {t_stock / t_nofork:4.2f}x)")
-        print(f"sandbox overhead per notebook:           {(t_ours - t_plain) / n * args.workers:+5.2f} s "
-              f"(wall difference x workers / notebooks)")
+        paired = statistics.median(a - b for a, b in zip(boxed_times, plain_times))
+        print(f"sandbox overhead per notebook:           {paired / n * args.workers:+5.2f} s "
+              f"(wall difference x workers / notebooks" + (", median of the paired runs)" if args.repeats > 1 else ")"))
         same = all(ours[j]["auto_score"] == plain[j]["auto_score"] for j in jobs)
         print(f"sandbox vs no sandbox scores: {'identical' if same else 'DIFFER'}")
         same = all(ours[j]["auto_score"] == nofork[j]["auto_score"] for j in jobs)
