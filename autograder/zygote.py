@@ -12,7 +12,8 @@ runs (the same guarantees as a kernel started by bubblewrap):
 - new mount, PID and IPC namespaces; a fresh size-limited /tmp and HOME; its working folder
   (the host's private copy of the submission's folder) bound at $HOME/work; the server's
   runtime folder covered so that only this kernel's own socket folder stays visible; a /proc
-  of its own PID namespace; when the kernel (PID 1 there) goes, everything it started goes;
+  of its own PID namespace, where the kernel is PID 2 under an init that stays out of its reach;
+  when the kernel goes, everything it started goes;
 - rlimits (address space, processes, open files, file size, CPU seconds, no core dumps); the
   address space of what the server preloaded comes on top of the memory limit, so a forked
   kernel has the same room as a fresh one;
@@ -87,9 +88,8 @@ def private_view(s, req):
 
 
 def become_student(s, req, sandbox):
-    """In the kernel's process (PID 1 of its namespace): limits, identity, descriptors."""
+    """In the kernel's process (PID 2 of its namespace): limits, identity, descriptors."""
     if sandbox:
-        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         os.chdir(s["home"] + "/work")
     else:  # no sandbox: the kernel's folder is the caller's, as for a kernel started as a process
         os.chdir(req.get("cwd") or req["dir"])
@@ -133,32 +133,55 @@ def reseed():
         sys.modules["torch"].seed()
 
 
+def init_process(s, req, sandbox, w):
+    """The namespace's init (it stays root, out of the student's reach): the kernel runs as its
+    child, PID 2, so that signals behave as in any process (PID 1 ignores those it has no
+    handler for, even its own `os.kill(os.getpid(), SIGKILL)`). When the kernel ends, so does
+    the init, and the kernel takes every process it started along."""
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with its parent (killed by the server)
+    if sandbox:
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    kernel = os.fork()
+    if kernel == 0:
+        become_student(s, req, sandbox)
+        # after the change of uid, which clears it: dies with the init
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        # (no race: the server kills a child only after its "ok", written below)
+        os.closerange(3, w)
+        os.closerange(w + 1, 65536)
+        reseed()
+        os.write(w, b"ok")
+        os.close(w)
+        run(req)
+        os._exit(0)
+    os.close(w)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.closerange(3, 65536)
+    while True:  # orphans of the namespace are reparented here: reap them all
+        pid, status = os.wait()
+        if pid == kernel:
+            code = os.waitstatus_to_exitcode(status)
+            os._exit(code if code >= 0 else 128 - code)
+
+
 def start(s, req, sandbox):
     """Fork the child that becomes the kernel; returns its pid here (the server's namespace)."""
     r, w = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: namespaces, then the kernel as its own child (PID 1 there)
+    if pid == 0:  # the child: namespaces, then their init (PID 1) and the kernel (PID 2)
         os.close(r)
         try:
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
             os.setsid()
             if sandbox:
                 private_view(s, req)
-            kernel = os.fork()
-            if kernel == 0:
-                become_student(s, req, sandbox)
-                # after the change of uid, which clears it: dies with its parent (killed by the server)
-                libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-                # (no race: the server kills a child only after its "ok", written below)
-                os.closerange(3, w)
-                os.closerange(w + 1, 65536)
-                reseed()
-                os.write(w, b"ok")
-                os.close(w)
-                run(req)
-                os._exit(0)
+            init = os.fork()
+            if init == 0:  # PID 1 of the new namespace (in the sandbox): reaps, and ends it with the kernel
+                init_process(s, req, sandbox, w)
             os.close(w)
-            _, status = os.waitpid(kernel, 0)
+            _, status = os.waitpid(init, 0)
             code = os.waitstatus_to_exitcode(status)
             os._exit(code if code >= 0 else 128 - code)
         except BaseException as exc:  # noqa: BLE001 - reported to the grader, never raised here

@@ -74,7 +74,8 @@ def test_a_forked_kernel_is_a_closed_sandbox(tmp_path, server):
     if os.geteuid() == 0:
         assert uid == str(sandbox.sandbox_uid()), out  # an unprivileged uid, never root
     assert uid != "ROOT"
-    assert pid == "1" and pids.split(",")[0] == "1", out  # PID 1 of its own namespace
+    # its own PID namespace: the namespace's init (root, out of reach) and the kernel, PID 2
+    assert pid == "2" and pids.split(",")[:2] == ["1", "2"], out
     assert caps == "0000000000000000,0000000000000000,1", out  # no capabilities, no new privileges
     assert net == "closed"
     assert preloaded == "True", "the kernel was not forked from the server (torch not preloaded)"
@@ -111,13 +112,24 @@ def test_nothing_of_one_kernel_reaches_the_next(tmp_path, server):
     name, left_work, left_tmp, nprocs, rest = second[0].split(maxsplit=4)
     others, *rand = rest.rsplit(maxsplit=2)
     assert (name, left_work, left_tmp) == ("bob", "False", "False"), second
-    assert nprocs == "1", "the second kernel sees processes besides itself"
+    assert nprocs == "2", "the second kernel sees processes besides itself and its init"
     assert others.count("lstm-sbx-") == 1 and "someone-else" not in others, \
         f"the kernel sees other kernels' folders: {others}"
     assert rand[0] != first[0].split()[-2] and rand[1] != first[0].split()[-1], \
         f"the random state (torch, numpy) repeats from kernel to kernel (not reseeded): {first} / {second}"
     assert not (a / "left_behind.txt").exists()  # the submission's folder is never written
     assert server.spawned == 2
+
+
+@needs_bwrap
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGKILL"])
+def test_a_kernel_that_kills_itself_dies_as_a_fresh_one_would(tmp_path, server, signal_name):
+    """Signals behave as in any process: the kernel is not its namespace's PID 1 (which would
+    ignore a signal it has no handler for, even one it sends itself)."""
+    from nbclient.exceptions import DeadKernelError
+    with pytest.raises(DeadKernelError):
+        _run(tmp_path, f"import os, signal\nos.kill(os.getpid(), signal.{signal_name})\nimport time; time.sleep(30)")
+    assert server.spawned == 1
 
 
 @needs_bwrap
