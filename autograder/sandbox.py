@@ -76,6 +76,12 @@ def sandbox_uid() -> int | None:
 HOME = "/home/student"  # a kernel's HOME inside the sandbox; its working folder is HOME/work
 
 
+def readonly_paths() -> list[str]:
+    """What a sandboxed kernel sees, read-only: the system, Python, the venv, lstmlib, datasets."""
+    ro = ["/usr", sys.base_prefix, sys.prefix, str(REPO / "lstmlib"), str(REPO / "datasets")]
+    return [p for p in dict.fromkeys(ro) if Path(p).exists()]
+
+
 def bwrap_command(cmd: list[str], *, workdir: Path, runtime: Path, limits: Limits, uid: int | None,
                   env: dict[str, str], server: bool = False) -> list[str]:
     """`cmd` wrapped in setpriv (as root) + bwrap + prlimit.
@@ -84,7 +90,7 @@ def bwrap_command(cmd: list[str], *, workdir: Path, runtime: Path, limits: Limit
     the capabilities it needs to give each forked kernel namespaces of its own and then drop
     to `uid` (the limits and the identity are applied per kernel, by autograder/zygote.py)."""
     home = HOME
-    ro = ["/usr", sys.base_prefix, sys.prefix, str(REPO / "lstmlib"), str(REPO / "datasets")]
+    ro = readonly_paths()
     if uid is None:   # an ordinary user: bwrap makes a user namespace itself
         args = [shutil.which(BWRAP) or BWRAP, "--unshare-all"]
         if server:
@@ -98,7 +104,6 @@ def bwrap_command(cmd: list[str], *, workdir: Path, runtime: Path, limits: Limit
     # private /tmp and HOME first: the binds below may lie under them (a course kept in /tmp)
     args += ["--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
              "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", home]
-    ro = [p for p in dict.fromkeys(ro) if Path(p).exists()]
     parents = sorted({str(a) for p in ro for a in Path(p).parents if str(a) != "/"}, key=len)
     for d in parents:  # traversable, whatever the host's modes (e.g. /root is 0700)
         args += ["--perms", "0755", "--dir", d]
@@ -574,7 +579,8 @@ class ForkServer:
         self._lock = threading.Lock()
         self.root = Path(tempfile.mkdtemp(prefix="lstm-fork-"))
         os.chmod(self.root, 0o755)
-        settings = {"sandbox": sandbox, "root": str(self.root), "home": HOME, "preimport": PRELOAD}
+        settings = {"sandbox": sandbox, "root": str(self.root), "home": HOME, "preimport": PRELOAD,
+                    "readonly": readonly_paths()}
         cmd = [sys.executable, "-c", (Path(__file__).parent / "zygote.py").read_text(), json.dumps(settings)]
         if sandbox:
             idle = self.root / ".server"

@@ -37,7 +37,7 @@ import signal
 import sys
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x08000000, 0x20000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_MOVE, MS_BIND, MS_REC, MS_PRIVATE = 8192, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG = 1
 
@@ -77,7 +77,21 @@ def private_view(s, req):
     mount("tmpfs", home, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
     os.mkdir(stage)
     mount(kdir, stage, None, MS_BIND)  # this kernel's folder, kept aside
+    # the read-only folders that lie under /tmp (a course kept there, its venv) go over to the
+    # new /tmp: kept aside first, moved back, and made read-only again
+    keep = []
+    for path in sorted(s["readonly"], key=len):
+        if path.startswith("/tmp/") and not any(path.startswith(k + "/") for k in keep):
+            keep.append(path)
+    for i, path in enumerate(keep):
+        os.mkdir(f"{stage}{i}")
+        mount(path, f"{stage}{i}", None, MS_BIND | MS_REC)
     mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
+    for i, path in enumerate(keep):
+        os.makedirs(path, mode=0o755, exist_ok=True)
+        mount(f"{stage}{i}", path, None, MS_MOVE)
+        mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        os.rmdir(f"{stage}{i}")
     if os.path.exists(s["root"]):  # the server's folder lies outside /tmp: cover it too
         mount("tmpfs", s["root"], "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
     os.makedirs(kdir, mode=0o755)  # (parents: root's, 0755) nothing of the other kernels is left

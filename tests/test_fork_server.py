@@ -133,6 +133,31 @@ def test_a_kernel_that_kills_itself_dies_as_a_fresh_one_would(tmp_path, server, 
 
 
 @needs_bwrap
+def test_a_course_kept_under_tmp_stays_visible_and_read_only(tmp_path, monkeypatch):
+    """A fork gets a fresh /tmp; what the sandbox shows read-only from under /tmp (a clean
+    clone in /tmp, as CI has it: its venv, lstmlib, datasets) must survive that, read-only."""
+    import tempfile
+    course = Path(tempfile.mkdtemp(prefix="lstm-course-under-tmp-", dir="/tmp"))
+    try:
+        (course / "lib.txt").write_text("shared")
+        os.chmod(course, 0o755)
+        shown = sandbox.readonly_paths()
+        monkeypatch.setattr(sandbox, "readonly_paths", lambda: [*shown, str(course)])
+        srv = sandbox.ForkServer.enable(sandbox=True)
+        assert srv is not None
+        try:
+            out = _run(tmp_path, f"import os\ntry:\n    open({str(course / 'new.txt')!r}, 'w'); w = 'writable'\n"
+                                 f"except OSError:\n    w = 'read-only'\nprint(open({str(course / 'lib.txt')!r}).read(), w)")
+            assert out == ["shared read-only"], out
+            assert srv.spawned == 1
+        finally:
+            sandbox.ForkServer.disable()
+    finally:
+        import shutil
+        shutil.rmtree(course, ignore_errors=True)
+
+
+@needs_bwrap
 def test_a_broken_server_falls_back_to_the_usual_start(tmp_path, server):
     (tmp_path / "data.txt").write_text("carol")
     server.proc.kill()
