@@ -121,11 +121,15 @@ def main() -> int:
         jobs = [(s, a) for a in assignments for s in make_class(base, a, args.students)]
         t_stock, stock, stock_graded = run_stock(base, assignments)
         boxed_times, plain_times = [], []
-        for _ in range(args.repeats):
-            t, ours = run_ours(base, args.workers)
-            boxed_times.append(t)
-            t, plain = run_ours(base, args.workers, sandbox=False)
-            plain_times.append(t)
+        for k in range(args.repeats):  # alternating which goes first: no order bias (warm caches)
+            for sandbox in ((True, False) if k % 2 == 0 else (False, True)):
+                t, rows = run_ours(base, args.workers, sandbox=sandbox)
+                if sandbox:
+                    boxed_times.append(t)
+                    ours = rows
+                else:
+                    plain_times.append(t)
+                    plain = rows
         t_ours, t_plain = statistics.median(boxed_times), statistics.median(plain_times)
         t_nofork, nofork = run_ours(base, args.workers, fork=False)
         n = len(jobs)
