@@ -187,9 +187,8 @@ def _run_sandboxed(code: str, cases: list[Case], inputs: list[dict], *, sandbox:
         limits = sbx.Limits(cpu_seconds=timeout)
         process = None
         if server is not None:
-            nproc = limits.processes if uid is not None else limits.processes + sbx._processes_of(os.getuid())
             process = server.spawn({"op": "run", "dir": str(base), "cwd": str(work), "code": RUNNER, "uid": uid,
-                                    "limits": {**limits.__dict__, "processes": nproc} if sandbox else
+                                    "limits": sbx.fork_limits(limits, uid) if sandbox else
                                     dict.fromkeys(limits.__dict__), "env": env if sandbox else None})
         if process is not None:
             try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
+import functools
 import html
 import json
 import os
@@ -183,7 +184,7 @@ class Grader:
         c = Config()
         c.HTMLExporter.template_name = "feedback"
         with temp_attrs(self.coursedir, assignment_id=assignment, student_id=student):
-            app = _CachedFeedback(coursedir=self.coursedir, parent=self.api)
+            app = _feedback_class()(coursedir=self.coursedir, parent=self.api)
             app.update_config(c)
             app.force = True
             return capture_log(app)
@@ -262,6 +263,7 @@ class Grader:
         return res
 
 
+@functools.lru_cache(maxsize=None)
 def _feedback_class():
     from nbconvert.writers import FilesWriter
     from nbgrader.converters import GenerateFeedback
@@ -288,18 +290,6 @@ def _feedback_class():
             finally:
                 os.chdir(currdir)
     return CachedFeedback
-
-
-class _LazyFeedback:
-    cls = None
-
-    def __call__(self, *args, **kwargs):
-        if _LazyFeedback.cls is None:
-            _LazyFeedback.cls = _feedback_class()
-        return _LazyFeedback.cls(*args, **kwargs)
-
-
-_CachedFeedback = _LazyFeedback()
 
 
 def quiet_library_warnings() -> None:

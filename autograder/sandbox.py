@@ -125,7 +125,7 @@ def bwrap_command(cmd: list[str], *, workdir: Path, runtime: Path, limits: Limit
         args += ["--setenv", k, v]
     if server:
         return args + ["--", *cmd]
-    nproc = limits.processes if uid is not None else limits.processes + _processes_of(os.getuid())
+    nproc = nproc_limit(limits, uid)
     args += ["--", shutil.which("prlimit") or "prlimit",
              f"--as={limits.memory_bytes}", f"--nproc={nproc}", f"--nofile={limits.open_files}",
              f"--fsize={limits.file_bytes}", f"--cpu={limits.cpu_seconds}", "--core=0", "--"]
@@ -134,6 +134,17 @@ def bwrap_command(cmd: list[str], *, workdir: Path, runtime: Path, limits: Limit
                  "--inh-caps=-all", "--"]
     args += cmd
     return args
+
+
+def nproc_limit(limits: Limits, uid: int | None) -> int:
+    """RLIMIT_NPROC for a sandbox: per uid, so as an ordinary user (no uid of its own) the
+    user's own processes count too."""
+    return limits.processes if uid is not None else limits.processes + _processes_of(os.getuid())
+
+
+def fork_limits(limits: Limits, uid: int | None) -> dict:
+    """The limits of a kernel or process forked by the fork server (autograder/zygote.py)."""
+    return {**limits.__dict__, "processes": nproc_limit(limits, uid)}
 
 
 def _processes_of(uid: int) -> int:
@@ -269,9 +280,8 @@ class SandboxedKernelManager(ForkingKernelManager):
         args = launcher_args(cmd)
         self._fork = None
         if server is not None and args is not None:
-            nproc = limits.processes if uid is not None else limits.processes + _processes_of(os.getuid())
             self._fork = (server, {"op": "spawn", "dir": str(self._runtime), "argv": args, "uid": uid,
-                                   "limits": {**limits.__dict__, "processes": nproc}, "env": env})
+                                   "limits": fork_limits(limits, uid), "env": env})
         cmd = bwrap_command(cmd, workdir=workdir, runtime=self._runtime, limits=limits, uid=uid, env=env)
         kw["cwd"] = str(self._runtime)
         kw["stdout"] = subprocess.DEVNULL

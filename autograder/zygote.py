@@ -261,7 +261,8 @@ def main():
         try:
             if op in ("spawn", "run"):
                 reply = start(s, req, sandbox)
-                started.add(reply.get("pid"))
+                if "pid" in reply:
+                    started.add(reply["pid"])
             elif op == "poll":
                 pid = req["pid"]
                 if pid not in exited:

@@ -171,10 +171,15 @@ def test_the_crosscheck_runs_forked_too(server):
     from autograder.crosscheck import Case, _run_sandboxed
     case = Case("double", "out = {'y': double(inputs['x'])}", lambda r: {"x": r.normal(size=3)})
     import numpy as np
-    got = _run_sandboxed("import numpy as np\nnp.allclose = lambda *a, **k: True\ndef double(x):\n    return 2 * x\n",
-                         [case], [{"x": np.arange(3.0)}], sandbox=True, timeout=30)
-    assert np.array_equal(got["0/y"], [0.0, 2.0, 4.0]), got
-    assert server.spawned == 1
+    x = np.arange(3.0)
+    # the first student breaks numpy in its process; a fresh fork for the next one must not see it
+    got = _run_sandboxed("import numpy as np\nnp.sum = lambda *a, **k: -1.0\ndef double(x):\n    return 2 * x\n",
+                         [case], [{"x": x}], sandbox=True, timeout=30)
+    assert np.array_equal(got["0/y"], 2 * x), got
+    got = _run_sandboxed("import numpy as np\ndef double(x):\n    return x * 0 + np.sum(x)\n",
+                         [case], [{"x": x}], sandbox=True, timeout=30)
+    assert np.array_equal(got["0/y"], [3.0, 3.0, 3.0]), f"numpy patched by the previous process: {got}"
+    assert server.spawned == 2
     spin = _run_sandboxed("def double(x):\n    while True:\n        pass\n", [case], [{"x": np.arange(3.0)}],
                           sandbox=True, timeout=3)
     assert "__error__" in spin or "0/__error__" in spin, spin
