@@ -1,4 +1,4 @@
-# The course's commands (see README.md and ../shared/CONTRACT.md).
+# The course's commands (see README.md and docs/CLI.md).
 # Every target that needs Python goes through `setup`, which is idempotent: the venv is
 # (re)installed only when pyproject.toml or constraints.txt changed since the last install.
 

@@ -1,4 +1,8 @@
-"""`lstm-course`: the course's one command-line entry point (see CONTRACT.md)."""
+"""`lstm-course`: the course's one command-line entry point (docs/CLI.md).
+
+Thin: it parses and checks the arguments with light modules only, then calls the command's
+module (release/, grading/, run.py, demo/), which does the heavy imports.
+"""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +14,7 @@ from .course import CourseError
 
 
 def _cmd_build(args) -> int:
-    from .build import build, out_of_date
+    from .release.build import build, out_of_date
     if args.check:
         problems = out_of_date()
         if problems:
@@ -20,31 +24,41 @@ def _cmd_build(args) -> int:
             return 1
         print("notebooks/ is in sync with solutions/")
         return 0
-    names = build(names=args.assignment or None)
+    names = build(names=[*args.names, *(args.assignment or [])] or None)
     print(f"built the release of {len(names)} assignment(s) into notebooks/: {', '.join(names)}")
     return 0
 
 
+def _policy(args):
+    from .sandbox.policy import Policy
+    return Policy(sandbox=not args.no_sandbox, fork_server=not args.no_fork_server)
+
+
 def _cmd_grade(args) -> int:
-    from .grade import grade
+    from .grading.intake import discover
+    discover(Path(args.submitted), args.assignment)  # argument errors first, before the heavy imports
+    from .grading.batch import grade
     start = time.perf_counter()
-    rows = grade(Path(args.submitted), Path(args.out), workers=args.workers, only=args.assignment,
-                 cell_timeout=args.cell_timeout, progress=not args.quiet, sandbox=not args.no_sandbox,
-                 db_url=args.db, dask=args.dask)
+    run = grade(Path(args.submitted), Path(args.out), workers=args.workers, only=args.assignment,
+                cell_timeout=args.cell_timeout, progress=not args.quiet, policy=_policy(args),
+                db_url=args.db, dask=args.dask)
     secs = time.perf_counter() - start
-    bad = [r for r in rows if r["status"] != "graded"]
-    print(f"graded {len(rows)} submission(s) in {secs:.1f} s; {len(bad)} not fully graded (see the status column)")
-    print(f"grades:   {Path(args.out) / 'grades.csv'}")
-    print(f"cells:    {Path(args.out) / 'cells.csv'}")
-    print(f"feedback: {Path(args.out) / 'feedback'}/<student>/<assignment>/<notebook>.html")
-    print(f"summary:  {Path(args.out) / 'summary'}/<assignment>.md (mean, median, histogram, most failed tests); "
-          f"nbgrader export: {Path(args.out) / 'export.csv'}")
-    print(f"gradebook: {args.db or Path(args.out) / 'gradebook.db'} (nbgrader; `nbgrader formgrader` in {args.out} for manual grading)")
+    bad = [r for r in run.rows if r["status"] != "graded"]
+    out = Path(args.out)
+    print(f"graded {run.graded} submission(s) in {secs:.1f} s" + (f", kept {run.resumed} from the earlier run"
+                                                                    if run.resumed else "")
+          + f"; {len(bad)} of {len(run.rows)} not fully graded (see the status column)")
+    print(f"grades:   {out / 'grades.csv'}")
+    print(f"cells:    {out / 'cells.csv'}")
+    print(f"feedback: {out / 'feedback'}/<student>/<assignment>/<notebook>.html")
+    print(f"summary:  {out / 'summary'}/<assignment>.md (mean, median, histogram, most failed tests); "
+          f"nbgrader export: {out / 'export.csv'}")
+    print(f"gradebook: {args.db or out / 'gradebook.db'} (nbgrader; `nbgrader formgrader` in {args.out} for manual grading)")
     return 0
 
 
 def _cmd_run(args) -> int:
-    from .execute import run
+    from .run import run
     results = run(Path(args.root), args.mode, Path(args.out), args.assignment, progress=not args.quiet)
     width = max(len(f"{r.assignment}/{r.notebook}") for r in results)
     for r in results:
@@ -54,14 +68,14 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_validate(args) -> int:
-    from .validate import format_report, validate
+    from .run import format_report, validate
     exercises = validate(Path(args.notebook), mode=args.mode)
     print(format_report(Path(args.notebook), exercises))
     return 0 if all(not e.failed for e in exercises) else 1
 
 
 def _cmd_bundle(args) -> int:
-    from .bundle import bundle
+    from .release.bundle import bundle
     names = bundle(Path(args.out))
     n_nb = sum(n.endswith(".ipynb") for n in names)
     print(f"wrote {args.out}: {n_nb} notebooks, lstmlib, datasets, environment.yml, README ({len(names)} files)")
@@ -70,9 +84,9 @@ def _cmd_bundle(args) -> int:
 
 def _cmd_demo(args) -> int:
     import shutil
-    from .build import generate_release
     from .demo import demo_assignments, make_submissions
-    from .grade import grade
+    from .grading.batch import grade
+    from .nbgrader.generate import generate_release
     out = Path(args.out)
     if out.exists():
         shutil.rmtree(out)
@@ -81,11 +95,11 @@ def _cmd_demo(args) -> int:
     generate_release(out / "release", names)
     make_submissions(out / "release", out / "submitted", names)
     start = time.perf_counter()
-    rows = grade(out / "submitted", out / "graded", workers=args.workers, progress=not args.quiet)
+    run = grade(out / "submitted", out / "graded", workers=args.workers, progress=not args.quiet)
     secs = time.perf_counter() - start
     print()
-    print(format_table(rows))
-    print(f"\ngraded {len(rows)} submissions in {secs:.1f} s")
+    print(format_table(run.rows))
+    print(f"\ngraded {len(run.rows)} submissions in {secs:.1f} s")
     print(f"grades:   {out / 'graded' / 'grades.csv'}")
     print(f"feedback: {out / 'graded' / 'feedback'}/<student>/<assignment>/<notebook>.html")
     return 0
@@ -94,39 +108,56 @@ def _cmd_demo(args) -> int:
 def format_table(rows: list[dict]) -> str:
     head = ["student", "assignment", "score", "max", "status"]
     data = [[r["student_id"], r["assignment"], str(r["score"]), str(r["max_score"]),
-             r["status"] + (f" ({_num(float(r['max_score']) - float(r['auto_max_score']))} manual points to grade)"
+             r["status"] + (f" ({float(r['max_score']) - float(r['auto_max_score']):g} manual points to grade)"
                             if str(r["needs_manual_grade"]) == "True" else "")] for r in rows]
     widths = [max(len(h), *(len(d[i]) for d in data)) for i, h in enumerate(head)]
     line = lambda xs: "  ".join(x.ljust(w) if i in (0, 1, 4) else x.rjust(w) for i, (x, w) in enumerate(zip(xs, widths)))
     return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, data)])
 
 
-def _num(x: float) -> str:
-    return f"{x:g}"
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _assignment_option(p: argparse.ArgumentParser, help: str) -> None:
+    """--assignment A [B ...], repeatable: `--assignment A B` and `--assignment A --assignment B` are the same."""
+    p.add_argument("--assignment", action="extend", nargs="+", metavar="A", help=help + " (one or more; repeatable)")
 
 
 def parser() -> argparse.ArgumentParser:
+    from .course import CELL_TIMEOUT
     p = argparse.ArgumentParser(prog="lstm-course", description="Build, run and grade the LSTM course.")
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="regenerate notebooks/ (the student release) from solutions/")
     b.add_argument("--check", action="store_true", help="exit non-zero, naming files, when notebooks/ is out of date")
-    b.add_argument("assignment", nargs="*", metavar="ASSIGNMENT",
-                   help="only regenerate these assignments (default: all; --check always checks all)")
+    b.add_argument("names", nargs="*", metavar="ASSIGNMENT", help="only regenerate these assignments")
+    _assignment_option(b, "only regenerate these assignments (default: all; --check always checks all)")
     b.set_defaults(func=_cmd_build)
 
     g = sub.add_parser("grade", help="grade SUBMITTED_DIR/<student>/<assignment>/<notebook>.ipynb")
     g.add_argument("submitted", metavar="SUBMITTED_DIR")
     g.add_argument("--out", required=True, metavar="OUT_DIR")
-    g.add_argument("--workers", type=int, default=None, help="parallel graders (default: number of cores)")
-    g.add_argument("--assignment", action="append", metavar="A", help="grade only this assignment (repeatable)")
-    g.add_argument("--cell-timeout", type=int, default=120, metavar="S", help="seconds per cell (default 120)")
+    g.add_argument("--workers", type=positive_int, default=None, help="parallel graders (default: number of cores)")
+    _assignment_option(g, "grade only these assignments")
+    g.add_argument("--cell-timeout", type=positive_int, default=CELL_TIMEOUT, metavar="S",
+                   help=f"seconds per cell (default {CELL_TIMEOUT})")
     g.add_argument("--db", metavar="URL", help="the gradebook (an SQLAlchemy URL, e.g. postgresql://user@host/course); "
                    "default: sqlite OUT_DIR/gradebook.db")
     g.add_argument("--dask", metavar="ADDRESS", help="grade on a Dask cluster (scheduler address, e.g. "
                    "tcp://10.0.0.5:8786); each Dask worker needs this course installed")
     g.add_argument("--no-sandbox", action="store_true",
-                   help="run student code without bubblewrap (only where it cannot run; a warning is printed)")
+                   help="run student code without bubblewrap, as plain processes (only where it cannot run; "
+                        "a warning is printed)")
+    g.add_argument("--no-fork-server", action="store_true",
+                   help="start each sandboxed kernel as a bubblewrap process of its own instead of forking it "
+                        "from a warm fork server (slower: ~2 s of CPU per notebook; for comparison)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=_cmd_grade)
 
@@ -134,7 +165,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("root", metavar="SOLUTIONS_OR_NOTEBOOKS_DIR")
     r.add_argument("--mode", choices=["full", "ci"], default="full")
     r.add_argument("--out", required=True, metavar="OUT_DIR")
-    r.add_argument("--assignment", nargs="+", metavar="A")
+    _assignment_option(r, "run only these assignments")
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=_cmd_run)
 
@@ -150,7 +181,7 @@ def parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="build the release and grade the embedded demo class")
     d.add_argument("--out", default="demo-out", metavar="DIR")
-    d.add_argument("--workers", type=int, default=None)
+    d.add_argument("--workers", type=positive_int, default=None)
     d.add_argument("--quiet", action="store_true")
     d.set_defaults(func=_cmd_demo)
     return p

@@ -1,9 +1,22 @@
-"""What the course contains: assignments and their notebooks, found on disk."""
+"""What the course is: where its folders are, its assignments and their notebooks.
+
+Nothing here imports nbgrader, Jupyter or torch: the command line checks its arguments with
+this module alone, before any heavy import.
+"""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from .config import RELEASE, SOLUTIONS
+COURSE_ID = "lstm-course"
+# The course folder: this checkout, or another copy of the course named by LSTM_COURSE_ROOT.
+REPO = Path(os.environ.get("LSTM_COURSE_ROOT") or Path(__file__).resolve().parent.parent).resolve()
+SOLUTIONS = REPO / "solutions"
+RELEASE = REPO / "notebooks"
+
+# Per-cell limit while grading, in seconds. A cell that runs out of time gets an error output
+# (0 points for a test cell) and execution goes on with the next cell.
+CELL_TIMEOUT = 120
 
 
 class CourseError(Exception):
@@ -31,7 +44,4 @@ def check_assignments(requested: list[str] | None, solutions: Path = SOLUTIONS) 
     unknown = [a for a in requested if a not in known]
     if unknown:
         raise CourseError(f"unknown assignment {', '.join(unknown)} (the course has: {', '.join(known) or 'none'})")
-    return list(requested)
-
-
-__all__ = ["CourseError", "assignments", "notebooks", "check_assignments", "RELEASE", "SOLUTIONS"]
+    return list(dict.fromkeys(requested))

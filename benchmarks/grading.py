@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from autograder.build import generate_release  # noqa: E402
+from autograder.nbgrader.generate import generate_release  # noqa: E402
 from autograder.demo import demo_assignments, load_students, make_submissions  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -88,22 +88,18 @@ def run_stock(base: Path, assignments: list[str]) -> tuple[float, dict[str, floa
     return secs, stock_scores(course, assignments), graded
 
 
-def run_ours(base: Path, workers: int, sandbox: bool = True, fork: bool = True) -> tuple[float, dict[str, dict]]:
-    """`fork`: kernels forked from each worker's fork server (the default); False starts each
-    kernel as a fresh process (LSTM_COURSE_FORKSERVER=0)."""
-    out = base / ("ours" if sandbox else "ours-nosandbox")
-    out = out.with_name(out.name + ("" if fork else "-nofork"))
-    env = {k: v for k, v in os.environ.items() if k not in ("LSTM_COURSE_PRESTART", "LSTM_COURSE_FORKSERVER")}
-    if not fork:
-        env["LSTM_COURSE_FORKSERVER"] = "0"
-    shutil.rmtree(out, ignore_errors=True)  # a fresh run: the same --out would resume, grading nobody
+def run_ours(base: Path, label: str, cli: list[str], workers: int, flags: list[str]) -> tuple[float, dict]:
+    """One `lstm-course grade` run of the class (a fresh --out: the same one would resume,
+    grading nobody); its wall time and grades.csv rows."""
+    out = base / f"out-{label}"
+    shutil.rmtree(out, ignore_errors=True)
     start = time.perf_counter()
-    subprocess.run([str(BIN / "lstm-course"), "grade", str(base / "submitted"), "--out", str(out),
-                    "--workers", str(workers), "--quiet"] + ([] if sandbox else ["--no-sandbox"]),
-                   check=True, capture_output=True, env=env)
+    r = subprocess.run([*cli, "grade", str(base / "submitted"), "--out", str(out), "--workers", str(workers),
+                        "--quiet", *flags], capture_output=True, text=True)
     secs = time.perf_counter() - start
-    rows = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(open(out / "grades.csv"))}
-    return secs, rows
+    if r.returncode != 0:
+        raise SystemExit(f"{label}: lstm-course grade failed:\n{r.stderr[-2000:]}")
+    return secs, {(r["student_id"], r["assignment"]): r for r in csv.DictReader(open(out / "grades.csv"))}
 
 
 def main() -> int:
@@ -112,54 +108,56 @@ def main() -> int:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--assignment", nargs="+", default=demo_assignments()[:1])
     p.add_argument("--repeats", type=int, default=1,
-                   help="grade R times with and R times without the sandbox, interleaved; medians are reported "
-                        "(the sandbox overhead is a small difference of two noisy times)")
+                   help="grade R times with each variant, interleaved (the order rotates); medians are reported")
+    p.add_argument("--baseline", metavar="CLI",
+                   help="another checkout's lstm-course (e.g. /tmp/before/.venv/bin/lstm-course): graded "
+                        "interleaved with this one, to measure a change before and after in one run")
     args = p.parse_args()
     assignments = args.assignment
+    ours = [str(BIN / "lstm-course")]
+    variants = {"ours": (ours, []), "no fork server": (ours, ["--no-fork-server"]),
+                "no sandbox": (ours, ["--no-sandbox"])}
+    if args.baseline:
+        variants["baseline"] = ([args.baseline], [])
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         base = Path(tmp)
         jobs = [(s, a) for a in assignments for s in make_class(base, a, args.students)]
-        t_stock, stock, stock_graded = run_stock(base, assignments)
-        boxed_times, plain_times = [], []
-        for k in range(args.repeats):  # alternating which goes first: no order bias (warm caches)
-            for sandbox in ((True, False) if k % 2 == 0 else (False, True)):
-                t, rows = run_ours(base, args.workers, sandbox=sandbox)
-                if sandbox:
-                    boxed_times.append(t)
-                    ours = rows
-                else:
-                    plain_times.append(t)
-                    plain = rows
-        t_ours, t_plain = statistics.median(boxed_times), statistics.median(plain_times)
-        t_nofork, nofork = run_ours(base, args.workers, fork=False)
         n = len(jobs)
-        print(f"class: {args.students} students x {', '.join(assignments)} = {n} notebooks; {os.cpu_count()} cores"
-              + (f"; ours: median of {args.repeats} interleaved runs with and without the sandbox "
-                 f"({', '.join(f'{a:.1f}/{b:.1f}' for a, b in zip(boxed_times, plain_times))} s)" if args.repeats > 1 else ""))
-        print(f"stock nbgrader autograde + feedback:     {t_stock:7.1f} s  {t_stock / n:5.2f} s/notebook"
-              f"  graded {len(stock_graded)}/{n} (the rest dropped, no record)")
-        print(f"lstm-course grade --workers {args.workers}:         {t_ours:7.1f} s  {t_ours / n:5.2f} s/notebook"
-              f"  rows {len(ours)}/{n}")
-        print(f"lstm-course grade --no-sandbox:          {t_plain:7.1f} s  {t_plain / n:5.2f} s/notebook")
-        print(f"lstm-course grade, no fork server:       {t_nofork:7.1f} s  {t_nofork / n:5.2f} s/notebook")
-        print(f"throughput ratio (stock time / ours):    {t_stock / t_ours:5.2f}x  (without the fork server: {t_stock / t_nofork:4.2f}x)")
-        paired = statistics.median(a - b for a, b in zip(boxed_times, plain_times))
-        print(f"sandbox overhead per notebook:           {paired / n * args.workers:+5.2f} s "
-              f"(wall difference x workers / notebooks" + (", median of the paired runs)" if args.repeats > 1 else ")"))
-        same = all(ours[j]["auto_score"] == plain[j]["auto_score"] for j in jobs)
-        print(f"sandbox vs no sandbox scores: {'identical' if same else 'DIFFER'}")
-        same = all(ours[j]["auto_score"] == nofork[j]["auto_score"] for j in jobs)
-        print(f"fork server vs fresh kernels scores: {'identical' if same else 'DIFFER'}")
+        t_stock, stock, stock_graded = run_stock(base, assignments)
+        times: dict[str, list[float]] = {v: [] for v in variants}
+        rows: dict[str, dict] = {}
+        names = list(variants)
+        for k in range(args.repeats):  # the order rotates: no variant always runs first (warm caches)
+            for label in names[k % len(names):] + names[:k % len(names)]:
+                cli, flags = variants[label]
+                t, rows[label] = run_ours(base, label.replace(" ", "-"), cli, args.workers, flags)
+                times[label].append(t)
+        print(f"class: {args.students} students x {', '.join(assignments)} = {n} notebooks; {os.cpu_count()} cores; "
+              f"--workers {args.workers}; median of {args.repeats} interleaved run(s) per variant")
+        print(f"  {'stock nbgrader autograde + feedback':38s} {t_stock:7.1f} s  {t_stock / n:5.2f} s/notebook  "
+              f"graded {len(stock_graded)}/{n} (the rest dropped, no record)")
+        for label, ts in times.items():
+            t = statistics.median(ts)
+            runs = f"  ({', '.join(f'{x:.1f}' for x in ts)} s)" if len(ts) > 1 else ""
+            print(f"  {'lstm-course grade, ' + label:38s} {t:7.1f} s  {t / n:5.2f} s/notebook  "
+                  f"{t_stock / t:5.2f}x stock{runs}")
+        if args.baseline:
+            print(f"  ours / baseline wall time: {statistics.median(times['ours']) / statistics.median(times['baseline']):.3f}")
+        for label in variants:
+            if label != "ours":
+                same = all(rows["ours"][j]["auto_score"] == rows[label][j]["auto_score"]
+                           and rows["ours"][j]["status"] == rows[label][j]["status"] for j in jobs)
+                print(f"scores and statuses, ours vs {label}: {'identical' if same else 'DIFFER'}")
         diffs = []
         for s, a in jobs:
-            row = ours[(s, a)]
+            row = rows["ours"][(s, a)]
             if (s, a) in stock_graded:
-                mine = sum(float(ours[(s, x)]["auto_score"]) for x in assignments if (s, x) in ours)
+                mine = sum(float(rows["ours"][(s, x)]["auto_score"]) for x in assignments if (s, x) in rows["ours"])
                 if abs(stock.get(s, 0.0) - mine) > 1e-9:
                     diffs.append(f"  {s} {a}: stock {stock.get(s, 0.0):g}, ours {mine:g} ({row['status']})")
             else:
                 diffs.append(f"  {s} {a}: stock dropped it; ours recorded status '{row['status']}', score {row['score']}")
-        print("score differences:" if diffs else "scores: identical for every student")
+        print("differences from stock:" if diffs else "scores: identical to stock for every student")
         print("\n".join(diffs))
     return 0
 

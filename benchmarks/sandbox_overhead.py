@@ -1,7 +1,7 @@
-"""Sandbox overhead per notebook: time to start a kernel, run one cell and shut it down,
-plain vs sandboxed (bubblewrap), interleaved in one run; once with kernels started as fresh
-processes (jupyter_client's AsyncKernelManager vs SandboxedKernelManager) and once forked from a
-fork server (as grading workers do: autograder/zygote.py, without and with the sandbox).
+"""What each way of starting a grading kernel costs: start a kernel, run one cell and shut it
+down, for the three ways the grader's KernelLauncher knows, interleaved in one run:
+a plain process (--no-sandbox), a bubblewrap process (--no-fork-server, or the fallback) and a
+kernel forked from the fork server (the default).
 
     .venv/bin/python benchmarks/sandbox_overhead.py [--repeats 10]
 """
@@ -16,16 +16,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jupyter_client.manager import AsyncKernelManager  # noqa: E402
-
-from autograder.sandbox import ForkingKernelManager, ForkServer, SandboxedKernelManager, available  # noqa: E402
+from autograder.sandbox.kernels import BWRAP, FORKED, PLAIN, KernelLauncher  # noqa: E402
+from autograder.sandbox.policy import Policy, available  # noqa: E402
 
 CODE = "import numpy as np\nx = np.ones(3).sum()"
 
 
-async def once(km_class, cwd: str) -> float:
+async def once(launcher: KernelLauncher, cwd: str) -> float:
     start = time.perf_counter()
-    km = km_class(kernel_name="python3")
+    km = launcher.kernel_manager("python3")
     await km.start_kernel(extra_arguments=["--IPKernelApp.log_level=ERROR"], cwd=cwd)
     kc = km.client()
     kc.start_channels()
@@ -41,29 +40,24 @@ async def main(repeats: int) -> None:
     if available() is not None:
         print(f"sandbox unavailable: {available()}")
         return
-    plain, boxed = [], []
     # the kernel's folder: an assignment folder of the release (what grading gives it)
     cwd = str(Path(__file__).resolve().parent.parent / "notebooks" / "01_gates")
-    for _ in range(repeats):
-        plain.append(await once(AsyncKernelManager, cwd))
-        boxed.append(await once(SandboxedKernelManager, cwd))
-    servers = {False: ForkServer(sandbox=False), True: ForkServer(sandbox=True)}
-    fplain, fboxed = [], []
+    launchers = {PLAIN: KernelLauncher(Policy(sandbox=False)), BWRAP: KernelLauncher(Policy(fork_server=False)),
+                 FORKED: KernelLauncher(Policy())}
+    times: dict[str, list[float]] = {way: [] for way in launchers}
     try:
         for _ in range(repeats):
-            ForkServer.current = servers[False]
-            fplain.append(await once(ForkingKernelManager, cwd))
-            ForkServer.current = servers[True]
-            fboxed.append(await once(SandboxedKernelManager, cwd))
+            for way, launcher in launchers.items():
+                assert launcher.way() == way, launcher.notes
+                times[way].append(await once(launcher, cwd))
     finally:
-        ForkServer.current = None
-        for srv in servers.values():
-            srv.close()
-    assert all(srv.spawned == repeats for srv in servers.values()), "a kernel was not forked"
+        for launcher in launchers.values():
+            launcher.close()
     print(f"kernel start + one cell (numpy) + shutdown, median of {repeats} interleaved runs")
-    for label, a, b in [("fresh processes", plain, boxed), ("forked (fork server)", fplain, fboxed)]:
-        p, q = statistics.median(a), statistics.median(b)
-        print(f"  {label:21s} plain {p:6.3f} s   sandboxed {q:6.3f} s   overhead {q - p:+6.3f} s per notebook")
+    plain = statistics.median(times[PLAIN])
+    for way, ts in times.items():
+        m = statistics.median(ts)
+        print(f"  {way:15s} {m:6.3f} s   vs a plain process {m - plain:+6.3f} s per notebook")
 
 
 if __name__ == "__main__":

@@ -17,15 +17,14 @@ import threading
 import nbformat
 import pytest
 
-from conftest import REPO, lstm_course
-from autograder import sandbox
-from autograder.integrity import is_solution, is_test
-from test_autograder_grade import A, _release, _with_solutions, _write
+from conftest import A, NO_SANDBOX, REPO, lstm_course, release_nb, with_solutions, write_submission
+from autograder.nbgrader.cells import is_solution, is_test
 
 pytestmark = [
     pytest.mark.xdist_group("adversarial"),
-    pytest.mark.skipif(sandbox.available() is not None,
-                       reason=f"the sandbox cannot run here ({sandbox.available()}); hostile code is only ever run inside it"),
+    pytest.mark.slow,
+    pytest.mark.skipif(NO_SANDBOX is not None,
+                       reason=f"the sandbox cannot run here ({NO_SANDBOX}); hostile code is only ever run inside it"),
 ]
 
 LOSE = "\nif _escaped:\n    def sigmoid(x):\n        return 0 * x  # the escape worked: lose the points\n"
@@ -117,7 +116,7 @@ def listener():
 
 
 def _hostile(code: str):
-    nb = _with_solutions(_release())
+    nb = with_solutions(release_nb())
     first = next(c for c in nb.cells if is_solution(c))
     first.source += "\n" + code
     return nb
@@ -129,19 +128,19 @@ def graded(tmp_path_factory, listener):
     base = tmp_path_factory.mktemp("adversarial")
     sub = base / "submitted"
     for name, code in ESCAPES.items():
-        _write(sub, name, _hostile(code.replace("PORT", str(port)) + LOSE))
+        write_submission(sub, name, _hostile(code.replace("PORT", str(port)) + LOSE))
     for name, (code, _) in OTHER.items():
-        _write(sub, name, _hostile(code))
-    _write(sub, "monkeypatches_asserts", _hostile(MONKEYPATCH))
+        write_submission(sub, name, _hostile(code))
+    write_submission(sub, "monkeypatches_asserts", _hostile(MONKEYPATCH))
     # hostile only in its solution cell: the rest of the class
-    _write(sub, "zz_perfect_neighbour", _with_solutions(_release()))
-    tampered = _release()  # blank answers; test cells emptied and re-weighted in the metadata
+    write_submission(sub, "zz_perfect_neighbour", with_solutions(release_nb()))
+    tampered = release_nb()  # blank answers; test cells emptied and re-weighted in the metadata
     for c in tampered.cells:
         if is_test(c):
             c.source = "pass"
             c.metadata["nbgrader"].update(points=1000, grade=False, locked=False)
-    _write(sub, "tampered_tests", tampered)
-    dup = _release()  # blank answers; every test cell duplicated with an empty body first
+    write_submission(sub, "tampered_tests", tampered)
+    dup = release_nb()  # blank answers; every test cell duplicated with an empty body first
     cells = []
     for c in dup.cells:
         if is_test(c):
@@ -150,10 +149,10 @@ def graded(tmp_path_factory, listener):
             cells.append(fake)
         cells.append(c)
     dup.cells = cells
-    _write(sub, "duplicated_tests", dup)
-    future = json.loads(nbformat.writes(_release()))
+    write_submission(sub, "duplicated_tests", dup)
+    future = json.loads(nbformat.writes(release_nb()))
     future["nbformat"] = 5  # a format version that does not exist
-    _write(sub, "wrong_nbformat", raw=json.dumps(future).encode())
+    write_submission(sub, "wrong_nbformat", raw=json.dumps(future).encode())
 
     out = subprocess.run(lstm_course() + ["grade", str(sub), "--out", str(base / "out"), "--workers", "2",
                                           "--cell-timeout", "10", "--quiet"],

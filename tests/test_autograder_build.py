@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from conftest import ASSIGNMENTS, BIN, REPO
-from autograder.build import out_of_date
+from autograder.release.build import out_of_date
 
 A = ASSIGNMENTS[0]
 
@@ -19,6 +19,7 @@ def release_copy(tmp_path):
     return tmp_path / "notebooks"
 
 
+@pytest.mark.slow  # builds the whole release with nbgrader
 def test_check_names_a_changed_notebook(release_copy):
     before = set(out_of_date(release_copy))
     nb_path = next((release_copy / A).glob("*.ipynb"))
@@ -28,6 +29,7 @@ def test_check_names_a_changed_notebook(release_copy):
     assert set(out_of_date(release_copy)) - before == {f"differs: notebooks/{A}/{nb_path.name}"}
 
 
+@pytest.mark.slow  # builds the whole release with nbgrader
 def test_check_names_missing_and_stale_files(release_copy):
     nb_path = next((release_copy / A).glob("*.ipynb"))
     nb_path.unlink()
@@ -46,6 +48,7 @@ def test_release_has_no_solutions_or_hidden_tests():
                 assert marker not in text, f"{p.relative_to(REPO)} contains {marker!r}"
 
 
+@pytest.mark.slow
 def test_stock_nbgrader_by_hand(tmp_path):
     """`nbgrader generate_assignment` and `nbgrader autograde`, run by hand in the repo (with
     its nbgrader_config.py), make the same release and grade with the course's settings."""
@@ -69,7 +72,7 @@ def test_stock_nbgrader_by_hand(tmp_path):
 def test_build_of_one_assignment_leaves_the_others_alone(release_copy):
     """`lstm-course build A` regenerates only A's folder: another assignment's folder, even a
     hand-edited or unknown one, is not touched (authors working side by side)."""
-    from autograder.build import build
+    from autograder.release.build import build
     other = release_copy / "99_other"
     other.mkdir()
     (other / "keep.ipynb").write_text("{}")

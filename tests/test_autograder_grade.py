@@ -13,42 +13,14 @@ import subprocess
 import nbformat
 import pytest
 
-from conftest import REPO, lstm_course
-from autograder.integrity import is_solution, is_test, load_mutants, mutate, nbgrader_meta
-from autograder.preprocessors import BEGIN_HIDDEN, END_HIDDEN
+from conftest import (A, NB, REPO, first_solution_cell, lstm_course, release_nb, solution_nb, with_solutions,
+                      write_submission)
+from autograder.authoring.mutants import load_mutants, mutate
+from autograder.nbgrader.cells import is_solution, is_test, nbgrader_meta
+from autograder.nbgrader.preprocessors import BEGIN_HIDDEN, END_HIDDEN
 
 pytestmark = pytest.mark.xdist_group("grade_01_gates")
-A = "01_gates"
-NB = f"{A}.ipynb"
-
-
-def _release():
-    return nbformat.read(str(REPO / "notebooks" / A / NB), as_version=4)
-
-
-def _solution():
-    return nbformat.read(str(REPO / "solutions" / A / NB), as_version=4)
-
-
-def _with_solutions(nb, sol=None):
-    """The release `nb` with every solution cell answered as in the reference solution."""
-    sol = sol or _solution()
-    answers = {nbgrader_meta(c)["grade_id"]: c.source for c in sol.cells if is_solution(c)}
-    for c in nb.cells:
-        if is_solution(c):
-            c.source = answers[nbgrader_meta(c)["grade_id"]]
-    return nb
-
-
-def _write(base, student, nb=None, raw: bytes | None = None):
-    d = base / student / A
-    d.mkdir(parents=True)
-    if raw is not None:
-        (d / NB).write_bytes(raw)
-    elif nb is not None:
-        nbformat.write(nb, str(d / NB))
-
-
+slow = pytest.mark.slow  # these grade a class with nbgrader
 def _tree_hash(root):
     h = hashlib.sha256()
     for p in sorted(root.rglob("*")):
@@ -58,7 +30,7 @@ def _tree_hash(root):
     return h.hexdigest()
 
 
-def _first_solution_cell(nb):
+def first_solution_cell(nb):
     return next(c for c in nb.cells if is_solution(c))
 
 
@@ -66,40 +38,40 @@ def _first_solution_cell(nb):
 def klass(tmp_path_factory):
     base = tmp_path_factory.mktemp("class")
     sub = base / "submitted"
-    _write(sub, "perfect", _with_solutions(_release()))
-    _write(sub, "blank", _release())
+    write_submission(sub, "perfect", with_solutions(release_nb()))
+    write_submission(sub, "blank", release_nb())
 
     mutant = load_mutants(A)[0]  # a real student mistake, in an otherwise perfect notebook
-    wrong = _with_solutions(_release())
-    mutated = {nbgrader_meta(c).get("grade_id"): c.source for c in mutate(_solution(), mutant) if is_solution(c)}
+    wrong = with_solutions(release_nb())
+    mutated = {nbgrader_meta(c).get("grade_id"): c.source for c in mutate(solution_nb(), mutant) if is_solution(c)}
     for c in wrong.cells:
         if is_solution(c):
             c.source = mutated[nbgrader_meta(c)["grade_id"]]
-    _write(sub, "wrong", wrong)
+    write_submission(sub, "wrong", wrong)
 
-    crash = _with_solutions(_release())
-    _first_solution_cell(crash).source += "\nimport os\nos._exit(1)\n"
-    _write(sub, "crash", crash)
+    crash = with_solutions(release_nb())
+    first_solution_cell(crash).source += "\nimport os\nos._exit(1)\n"
+    write_submission(sub, "crash", crash)
 
-    _write(sub, "badjson", raw=b'{"cells": [ this is not json')
-    _write(sub, "notutf8", raw=b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5, "x": "\xff\xfe"}')
+    write_submission(sub, "badjson", raw=b'{"cells": [ this is not json')
+    write_submission(sub, "notutf8", raw=b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5, "x": "\xff\xfe"}')
     (sub / "missing" / A).mkdir(parents=True)
 
-    skip = _release()  # blank answers, but the test cells tagged to be skipped
+    skip = release_nb()  # blank answers, but the test cells tagged to be skipped
     for c in skip.cells:
         if is_test(c):
             c.metadata["tags"] = ["skip-execution"]
-    _write(sub, "skiptags", skip)
+    write_submission(sub, "skiptags", skip)
 
-    deleted = _release()  # blank answers, every test cell deleted
+    deleted = release_nb()  # blank answers, every test cell deleted
     deleted.cells = [c for c in deleted.cells if not is_test(c)]
-    _write(sub, "deleted_tests", deleted)
+    write_submission(sub, "deleted_tests", deleted)
 
-    noisy = _with_solutions(_release())  # correct, but chatty on stderr with warnings
-    _first_solution_cell(noisy).source += (
+    noisy = with_solutions(release_nb())  # correct, but chatty on stderr with warnings
+    first_solution_cell(noisy).source += (
         "\nimport sys as _sys, warnings as _w\n_w.warn('student debug warning')\n"
         "print('debugging to stderr', file=_sys.stderr)\n")
-    _write(sub, "noisy", noisy)
+    write_submission(sub, "noisy", noisy)
 
     before = _tree_hash(sub)
     out = subprocess.run(lstm_course() + ["grade", str(sub), "--out", str(base / "out"), "--workers", "2"],
@@ -110,6 +82,7 @@ def klass(tmp_path_factory):
     return dict(base=base, sub=sub, out=base / "out", rows=rows, cells=cells, before=before, proc=out)
 
 
+@slow
 def test_every_submission_has_a_row(klass):
     students = sorted(p.name for p in klass["sub"].iterdir())
     assert sorted(klass["rows"]) == students
@@ -117,37 +90,44 @@ def test_every_submission_has_a_row(klass):
         assert r["assignment"] == A and r["max_score"] and r["status"]
 
 
+@slow
 def test_submissions_are_never_modified(klass):
     assert _tree_hash(klass["sub"]) == klass["before"]
 
 
+@slow
 def test_perfect_gets_full_marks_blank_gets_zero(klass):
     perfect, blank = klass["rows"]["perfect"], klass["rows"]["blank"]
     assert perfect["status"] == "graded" and float(perfect["auto_score"]) == float(perfect["auto_max_score"]) > 0
     assert blank["status"] == "graded" and float(blank["score"]) == 0
 
 
+@slow
 def test_a_real_mistake_loses_some_points_not_all(klass):
     wrong = klass["rows"]["wrong"]
     assert 0 < float(wrong["auto_score"]) < float(wrong["auto_max_score"])
 
 
+@slow
 def test_crashing_kernel_gets_a_row_with_the_reason(klass):
     r = klass["rows"]["crash"]
     assert r["status"] == "kernel died" and float(r["score"]) == 0 and "kernel died" in r["detail"]
 
 
+@slow
 @pytest.mark.parametrize("student", ["badjson", "notutf8"])
 def test_broken_notebook_gets_zero_with_reason(klass, student):
     r = klass["rows"][student]
     assert r["status"] == "invalid notebook" and float(r["score"]) == 0 and NB in r["detail"]
 
 
+@slow
 def test_missing_notebook(klass):
     r = klass["rows"]["missing"]
     assert r["status"] == "missing notebook" and float(r["score"]) == 0
 
 
+@slow
 def test_tags_and_deleted_cells_cannot_skip_tests(klass):
     for student in ["skiptags", "deleted_tests"]:
         r = klass["rows"][student]
@@ -156,11 +136,13 @@ def test_tags_and_deleted_cells_cannot_skip_tests(klass):
     assert len(restored) == len([c for c in klass["cells"] if c["student_id"] == "perfect" and c["kind"] == "auto"])
 
 
+@slow
 def test_warnings_and_stderr_do_not_cost_points(klass):
     r = klass["rows"]["noisy"]
     assert float(r["auto_score"]) == float(r["auto_max_score"]), r
 
 
+@slow
 def test_cells_csv_adds_up_to_grades_csv(klass):
     for student, row in klass["rows"].items():
         cells = [c for c in klass["cells"] if c["student_id"] == student]
@@ -169,13 +151,14 @@ def test_cells_csv_adds_up_to_grades_csv(klass):
         assert sum(float(c["score"] or 0) for c in cells) == pytest.approx(float(row["score"]))
 
 
+@slow
 def test_feedback_for_everyone_without_hidden_tests(klass):
     hidden_lines = set()
-    for c in _solution().cells:
+    for c in solution_nb().cells:
         if is_test(c) and BEGIN_HIDDEN in c.source:
             inside = c.source.split(BEGIN_HIDDEN, 1)[1].split(END_HIDDEN, 1)[0]
             hidden_lines |= {ln.strip() for ln in inside.splitlines() if len(ln.strip()) > 30 and not ln.strip().startswith("#")}
-    release_text = "\n".join(c.source for c in _release().cells)
+    release_text = "\n".join(c.source for c in release_nb().cells)
     hidden_lines = {ln for ln in hidden_lines if ln not in release_text}  # lines also shown in visible cells
     assert hidden_lines, "01_gates should have hidden tests"
     for student in klass["rows"]:
@@ -186,6 +169,7 @@ def test_feedback_for_everyone_without_hidden_tests(klass):
         assert not leaked, f"hidden tests leak into {student}'s feedback: {leaked[:3]}"
 
 
+@slow
 def test_progress_bar_counts_students(klass):
     assert f"{len(klass['rows'])}/{len(klass['rows'])}" in klass["proc"].stderr
 
@@ -216,13 +200,14 @@ def test_clear_one_line_errors(tmp_path, case):
     assert expected in lines[0]
 
 
+@slow
 def test_killed_grader_resumes_without_grading_anyone_twice(tmp_path):
     import os
     import signal
     import time
     sub = tmp_path / "submitted"
     for s in ["s1", "s2", "s3", "s4"]:
-        _write(sub, s, _with_solutions(_release()) if s in ("s1", "s3") else _release())
+        write_submission(sub, s, with_solutions(release_nb()) if s in ("s1", "s3") else release_nb())
     out = tmp_path / "out"
     args = lstm_course() + ["grade", str(sub), "--out", str(out), "--workers", "1", "--quiet"]
     proc = subprocess.Popen(args, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -244,6 +229,7 @@ def test_killed_grader_resumes_without_grading_anyone_twice(tmp_path):
     assert all((out / "feedback" / s / A / NB.replace(".ipynb", ".html")).exists() for s in rows)
 
 
+@slow
 def test_one_gradebook_agrees_with_grades_csv(klass):
     from nbgrader.api import Gradebook
     rows = klass["rows"]
@@ -256,6 +242,7 @@ def test_one_gradebook_agrees_with_grades_csv(klass):
     assert "source_directory" in (klass["out"] / "nbgrader_config.py").read_text()
 
 
+@slow
 def test_parallel_equals_serial(tmp_path, klass):
     """The same class graded by one worker gives the same rows and cells as by two."""
     serial = tmp_path / "serial"
@@ -269,6 +256,7 @@ def test_parallel_equals_serial(tmp_path, klass):
     assert list(csv.DictReader(open(serial / "cells.csv"))) == klass["cells"]
 
 
+@slow
 def test_export_and_summary(klass):
     out = klass["out"]
     export = list(csv.DictReader(open(out / "export.csv")))

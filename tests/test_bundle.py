@@ -9,8 +9,8 @@ import zipfile
 import nbformat
 
 from conftest import ASSIGNMENTS, REPO, lstm_course
-from autograder.integrity import is_solution, is_test
-from autograder.preprocessors import BEGIN_HIDDEN, END_HIDDEN
+from autograder.nbgrader.cells import is_solution, is_test
+from autograder.nbgrader.preprocessors import BEGIN_HIDDEN, END_HIDDEN
 
 
 def _check_cells_stripped(bundled: dict, solution_nb):

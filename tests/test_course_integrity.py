@@ -20,9 +20,10 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENTS, REPO, lstm_course
-from autograder.integrity import check_mutants, graded_functions, load_mutants, function_test_cells
+from autograder.authoring.mutants import check_mutants, load_mutants
+from autograder.nbgrader.cells import function_test_cells, graded_functions
 
-MIN_MUTANTS = 10  # per assignment that has graded functions (issue #3's bar)
+MIN_MUTANTS = 10  # per assignment that has graded functions
 
 
 def test_course_has_assignments():
@@ -42,6 +43,7 @@ def test_stored_without_outputs(assignment, folder):
         assert not dirty, f"{path.relative_to(REPO)}: cells {dirty} are stored with outputs or execution counts"
 
 
+@pytest.mark.slow
 def test_release_in_sync():
     out = subprocess.run(lstm_course() + ["build", "--check"], cwd=REPO, capture_output=True, text=True)
     assert out.returncode == 0, f"notebooks/ is not what `lstm-course build` makes:\n{out.stderr}"
@@ -57,6 +59,7 @@ def test_graded_functions_have_visible_and_hidden_tests(assignment):
         assert not lacking, f"{path.name}: graded functions without a visible and a hidden test: {lacking}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_solution_runs_in_ci_mode(assignment, tmp_path):
     out = subprocess.run(lstm_course() + ["run", "solutions", "--mode", "ci", "--out", str(tmp_path),
@@ -71,6 +74,7 @@ def test_solution_runs_in_ci_mode(assignment, tmp_path):
         assert data["figures"], f"{assignment} calls lstmlib.report but no figures were collected"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_mutants_lose_points(assignment):
     paths = sorted((REPO / "solutions" / assignment).glob("*.ipynb"))

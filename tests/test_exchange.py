@@ -11,10 +11,9 @@ import subprocess
 import nbformat
 import pytest
 
-from conftest import BIN, REPO, lstm_course
-from test_autograder_grade import A, NB, _with_solutions
+from conftest import A, BIN, NB, REPO, lstm_course, with_solutions
 
-pytestmark = pytest.mark.xdist_group("exchange")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("exchange")]
 
 
 def _nbg(args, cwd, home, user="instructor", **extra):
@@ -46,7 +45,7 @@ def test_exchange_round_trip(tmp_path):
     _nbg(["fetch_assignment", A], student_dir, home_s, user="alice")
     fetched = student_dir / A / NB
     assert fetched.exists()
-    nb = _with_solutions(nbformat.read(str(fetched), as_version=4))
+    nb = with_solutions(nbformat.read(str(fetched), as_version=4))
     nbformat.write(nb, str(fetched))
     _nbg(["submit", A], student_dir, home_s, user="alice")
 

@@ -13,19 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, lstm_course
-from test_autograder_grade import A, NB, _first_solution_cell, _release, _with_solutions, _write
+from conftest import A, NB, REPO, first_solution_cell, lstm_course, release_nb, with_solutions, write_submission
 
-pytestmark = pytest.mark.xdist_group("scale")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("scale")]
 
 
 def _small_class(base: Path) -> Path:
     sub = base / "submitted"
-    _write(sub, "perfect", _with_solutions(_release()))
-    _write(sub, "blank", _release())
-    crash = _with_solutions(_release())
-    _first_solution_cell(crash).source += "\nimport os\nos._exit(1)\n"
-    _write(sub, "crash", crash)
+    write_submission(sub, "perfect", with_solutions(release_nb()))
+    write_submission(sub, "blank", release_nb())
+    crash = with_solutions(release_nb())
+    first_solution_cell(crash).source += "\nimport os\nos._exit(1)\n"
+    write_submission(sub, "crash", crash)
     return sub
 
 

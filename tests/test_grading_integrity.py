@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ASSIGNMENTS, REPO, lstm_course
 
-pytestmark = pytest.mark.xdist_group("grading_integrity")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading_integrity")]
 
 
 @pytest.fixture(scope="module")

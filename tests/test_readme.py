@@ -46,6 +46,7 @@ def cmd(prefix: str) -> str:
     return hits[0]
 
 
+@pytest.mark.slow
 def test_make_lab(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -71,6 +72,7 @@ def test_make_lab(tmp_path):
         proc.wait(30)
 
 
+@pytest.mark.slow
 def test_validate_reports_per_exercise():
     r = sh(cmd(".venv/bin/lstm-course validate"), REPO)
     assert r.returncode == 1, r.stderr  # the untouched release fails its visible tests
@@ -78,6 +80,7 @@ def test_validate_reports_per_exercise():
     assert re.search(r"0/\d+ visible test cells pass", r.stdout)
 
 
+@pytest.mark.slow
 def test_make_demo():
     r = sh(cmd("make demo"), REPO)
     assert r.returncode == 0, r.stderr[-3000:]
@@ -89,6 +92,7 @@ def test_make_demo():
     assert float(rows["ada_perfect"]["auto_score"]) == float(rows["ada_perfect"]["auto_max_score"])
 
 
+@pytest.mark.slow
 def test_build_and_check(tmp_path):
     root = course_copy(tmp_path)
     nb = root / "notebooks" / A / f"{A}.ipynb"
@@ -100,6 +104,7 @@ def test_build_and_check(tmp_path):
     assert sh(cmd(".venv/bin/lstm-course build --check"), root, LSTM_COURSE_ROOT=str(root)).returncode == 0
 
 
+@pytest.mark.slow
 def test_stock_nbgrader_generate_assignment(tmp_path):
     root = course_copy(tmp_path)
     shutil.rmtree(root / "notebooks")
@@ -109,6 +114,7 @@ def test_stock_nbgrader_generate_assignment(tmp_path):
         json.loads((REPO / "notebooks" / A / f"{A}.ipynb").read_text())
 
 
+@pytest.mark.slow
 def test_grade(tmp_path):
     root = course_copy(tmp_path)
     shutil.copytree(REPO / "solutions" / A, root / "submitted" / "alice" / A)
@@ -122,6 +128,7 @@ def test_grade(tmp_path):
     assert (root / "grades" / "feedback" / "alice" / A / f"{A}.html").exists()
 
 
+@pytest.mark.slow
 def test_run(tmp_path):
     root = course_copy(tmp_path)
     r = sh(cmd(".venv/bin/lstm-course run"), root)

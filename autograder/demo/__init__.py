@@ -12,8 +12,8 @@ from pathlib import Path
 
 import nbformat
 
-from ..config import SOLUTIONS
-from ..integrity import is_solution, nbgrader_meta
+from ..course import SOLUTIONS
+from ..nbgrader.cells import is_solution, nbgrader_meta
 
 HERE = Path(__file__).resolve().parent
 

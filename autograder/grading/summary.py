@@ -1,24 +1,11 @@
-"""Grades out: nbgrader's own CSV export of the batch's gradebook, and a per-assignment summary
-for the instructor (mean, median, a histogram, the test cells most often failed)."""
+"""A per-assignment summary of a grading run for the instructor: mean, median, a histogram, the
+test cells most often failed (OUT_DIR/summary/<assignment>.md and .png)."""
 from __future__ import annotations
 
 import csv
 import statistics
 from collections import Counter, defaultdict
 from pathlib import Path
-
-
-def nbgrader_export(db_url: str, to: Path) -> Path:
-    """`nbgrader export` (CsvExportPlugin) on the gradebook: nbgrader's own column layout."""
-    from nbgrader.api import Gradebook
-    from nbgrader.plugins import CsvExportPlugin
-
-    from .config import COURSE_ID
-    plugin = CsvExportPlugin()
-    plugin.to = str(to)
-    with Gradebook(db_url, COURSE_ID) as gb:
-        plugin.export(gb)
-    return to
 
 
 def summarise(out: Path, top: int = 5) -> list[Path]:

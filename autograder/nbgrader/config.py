@@ -1,47 +1,25 @@
-"""The course's nbgrader configuration, in one place.
+"""The course's nbgrader configuration: the one place nbgrader is configured.
 
 `nbgrader_config.py` at the repository root calls `apply(c)`, so stock `nbgrader` commands
 run by hand in the repo use the same settings as `lstm-course`.
 """
 from __future__ import annotations
 
-import os
+import functools
 import secrets
-import sys
 from pathlib import Path
 
 from traitlets.config import Config
 
-COURSE_ID = "lstm-course"
-# The course folder: this checkout, or another copy of the course named by LSTM_COURSE_ROOT.
-REPO = Path(os.environ.get("LSTM_COURSE_ROOT") or Path(__file__).resolve().parent.parent).resolve()
-SOLUTIONS = REPO / "solutions"
-RELEASE = REPO / "notebooks"
+from ..course import CELL_TIMEOUT, COURSE_ID, REPO
 
-# Per-cell limits while grading (seconds / lines). A cell that runs out of time gets an error
-# output (0 points for a test cell) and execution goes on with the next cell.
-CELL_TIMEOUT = 120
 MAX_OUTPUT_LINES = 1000
 MAX_TRACEBACK_LINES = 100
 
 
-def venv_bin() -> str:
-    """The bin/ folder of the Python running us (nbgrader calls `alembic` by name)."""
-    return str(Path(sys.executable).parent)
-
-
-def ensure_venv_on_path() -> None:
-    bin_dir = venv_bin()
-    parts = os.environ.get("PATH", "").split(os.pathsep)
-    if bin_dir not in parts:
-        os.environ["PATH"] = os.pathsep.join([bin_dir, *parts])
-
-
-def apply(c: Config, *, cell_timeout: int = CELL_TIMEOUT, sandbox: bool | None = None) -> Config:
-    """Set the course layout and the hardened grading settings on an nbgrader config.
-
-    `sandbox`: run each kernel in bubblewrap (True), not (False), or when available (None).
-    """
+def apply(c: Config, *, cell_timeout: int = CELL_TIMEOUT) -> Config:
+    """Set the course layout and the hardened grading settings on an nbgrader config."""
+    use_inprocess_alembic()
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.source_directory = "solutions"
     c.CourseDirectory.release_directory = "notebooks"
@@ -62,25 +40,24 @@ def apply(c: Config, *, cell_timeout: int = CELL_TIMEOUT, sandbox: bool | None =
     # Deleted test cells come back from the gradebook.
     c.OverwriteCells.add_missing_cells = True
 
-    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import (
-        AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, LimitOutput,
+        AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, LimitOutput,
         OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
-    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-    from nbgrader.preprocessors import GetGrades
 
+    from .execute import CourseExecute
     from .preprocessors import HideHiddenTests, StderrToStdout, StripTags
-    from . import sandbox as sbx
 
-    if sandbox is None:
-        sandbox = sbx.available() is None
-    execute = sbx.SandboxedExecute if sandbox else sbx.CappedExecute
-
+    # nbgrader builds its pipelines from these class lists (it offers no other way). Ours in
+    # them: StripTags and StderrToStdout, HideHiddenTests (preprocessors.py) and CourseExecute
+    # (execute.py), which runs each kernel through the grading worker's KernelLauncher when
+    # `CourseAutograde` gives it one (autograde.py), and in a plain or bubblewrap process
+    # when stock `nbgrader autograde` runs it.
     c.Autograde.sanitize_preprocessors = [
         ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, StripTags, CheckCellMetadata,
     ]
     c.Autograde.autograde_preprocessors = [
-        execute, StderrToStdout, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+        CourseExecute, StderrToStdout, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
         AssignLatePenalties, CheckCellMetadata,
     ]
     c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
@@ -92,3 +69,28 @@ def course_config(root: Path | str = REPO, **kwargs) -> Config:
     c = Config()
     c.CourseDirectory.root = str(root)
     return apply(c, **kwargs)
+
+
+def sqlite_path(db_url: str) -> Path | None:
+    """The file of an `sqlite:///FILE` gradebook URL (None for any other database)."""
+    prefix = "sqlite:///"
+    return Path(db_url[len(prefix):]) if db_url.startswith(prefix) else None
+
+
+@functools.lru_cache(maxsize=None)
+def _alembic_head() -> str:
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", ALEMBIC_DIR)
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def use_inprocess_alembic() -> None:
+    """nbgrader stamps every new gradebook with the schema version it gets by running the
+    `alembic` command by name (nbgrader.api.get_alembic_version): it fails with
+    FileNotFoundError when the venv's bin/ is not on PATH, and costs a process per gradebook.
+    The same value comes from alembic's own API, in this process, once."""
+    import nbgrader.api
+    nbgrader.api.get_alembic_version = _alembic_head

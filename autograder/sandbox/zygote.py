@@ -1,6 +1,6 @@
 """The fork server ("zygote") of one grading worker. Not imported by the grader: its source is
-run as `python -c <this file> <settings.json>`, inside the worker's sandbox (see
-autograder/sandbox.py, `ForkServer`), so it imports nothing of `autograder`.
+run as `python -c <this file> <settings.json>`, inside the worker's bubblewrap sandbox (see
+`forkserver.py`), so it imports nothing of `autograder`.
 
 It imports what nearly every notebook of the course starts with (numpy, matplotlib, torch,
 lstmlib, ipykernel) once, then forks one kernel per notebook on request: a fork costs a few
@@ -23,8 +23,10 @@ runs (the same guarantees as a kernel started by bubblewrap):
 - random generators reseeded from the OS (a fork would otherwise repeat the server's state).
 
 Protocol: one JSON request per line on stdin, one JSON reply per line on stdout.
-  {"op": "spawn", "dir": D, "argv": [...], "uid": U|null, "limits": {...}}  -> {"pid": P} | {"error": E}
-  {"op": "run", "dir": D, "code": C, "uid": ..., "limits": ...}             -> the same (a plain process)
+  {"op": "spawn", "dir": D, "argv": [...], "uid": U|null, "limits": {...}, "env": {...}}
+                            -> {"pid": P} | {"error": E}   (a kernel)
+  {"op": "run", "dir": D, "code": C, "uid": ..., "limits": ..., "env": ...}
+                            -> the same (a plain program, e.g. a crosscheck)
   {"op": "poll", "pid": P}  -> {"status": null | exit code}
   {"op": "kill", "pid": P}  -> {}
 The server exits when its stdin closes, killing what it started.
@@ -101,12 +103,9 @@ def private_view(s, req):
     mount(kdir + "/work", home + "/work", None, MS_BIND | MS_NOSUID | MS_NODEV)
 
 
-def become_student(s, req, sandbox):
+def become_student(s, req):
     """In the kernel's process (PID 2 of its namespace): limits, identity, descriptors."""
-    if sandbox:
-        os.chdir(s["home"] + "/work")
-    else:  # no sandbox: the kernel's folder is the caller's, as for a kernel started as a process
-        os.chdir(req.get("cwd") or req["dir"])
+    os.chdir(s["home"] + "/work")
     lim = req["limits"]
     memory = lim["memory_bytes"]
     if memory is not None:  # the preloaded modules' address space is not the student's to pay
@@ -117,16 +116,14 @@ def become_student(s, req, sandbox):
         if value is not None:
             resource.setrlimit(which, (value, value))
     uid = req.get("uid")
-    if sandbox and uid is not None:
+    if uid is not None:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)  # from root to another uid: every capability goes
-    if sandbox:
-        drop_capabilities()  # (as an ordinary user: those the user namespace gave)
-    if req.get("env") is not None:  # what a kernel started by bwrap would have
-        os.environ.clear()
-        os.environ.update(req["env"])
-        os.environ.update({"HOME": s["home"], "MPLCONFIGDIR": "/tmp/mpl", "TMPDIR": "/tmp"})
+    drop_capabilities()  # (as an ordinary user: those the user namespace gave)
+    os.environ.clear()  # what a kernel started by bwrap would have
+    os.environ.update(req["env"])
+    os.environ.update({"HOME": s["home"], "MPLCONFIGDIR": "/tmp/mpl", "TMPDIR": "/tmp"})
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -147,17 +144,16 @@ def reseed():
         sys.modules["torch"].seed()
 
 
-def init_process(s, req, sandbox, w):
+def init_process(s, req, w):
     """The namespace's init (it stays root, out of the student's reach): the kernel runs as its
     child, PID 2, so that signals behave as in any process (PID 1 ignores those it has no
     handler for, even its own `os.kill(os.getpid(), SIGKILL)`). When the kernel ends, so does
     the init, and the kernel takes every process it started along."""
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with its parent (killed by the server)
-    if sandbox:
-        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     kernel = os.fork()
     if kernel == 0:
-        become_student(s, req, sandbox)
+        become_student(s, req)
         # after the change of uid, which clears it: dies with the init
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         # (no race: the server kills a child only after its "ok", written below)
@@ -180,7 +176,7 @@ def init_process(s, req, sandbox, w):
             os._exit(code if code >= 0 else 128 - code)
 
 
-def start(s, req, sandbox):
+def start(s, req):
     """Fork the child that becomes the kernel; returns its pid here (the server's namespace)."""
     r, w = os.pipe()
     pid = os.fork()
@@ -189,11 +185,10 @@ def start(s, req, sandbox):
         try:
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
             os.setsid()
-            if sandbox:
-                private_view(s, req)
+            private_view(s, req)
             init = os.fork()
-            if init == 0:  # PID 1 of the new namespace (in the sandbox): reaps, and ends it with the kernel
-                init_process(s, req, sandbox, w)
+            if init == 0:  # PID 1 of the new namespace: reaps, and ends it with the kernel
+                init_process(s, req, w)
             os.close(w)
             _, status = os.waitpid(init, 0)
             code = os.waitstatus_to_exitcode(status)
@@ -238,7 +233,6 @@ def run(req):
 
 def main():
     s = json.loads(sys.argv[1])
-    sandbox = s["sandbox"]
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     requests = os.fdopen(os.dup(0), "r")
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -260,7 +254,7 @@ def main():
         op = req.get("op")
         try:
             if op in ("spawn", "run"):
-                reply = start(s, req, sandbox)
+                reply = start(s, req)
                 if "pid" in reply:
                     started.add(reply["pid"])
             elif op == "poll":

@@ -1,4 +1,4 @@
-"""nbgrader preprocessors that close the traps measured in DESIGN.md.
+"""nbgrader preprocessors that close nbgrader's traps (docs/ARCHITECTURE.md lists them).
 
 - `StripTags` (sanitize step): drops every cell's tags from a submission, so a student cannot
   add `skip-execution` (or any tag nbclient honours) to a locked test cell.

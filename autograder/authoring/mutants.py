@@ -1,83 +1,33 @@
-"""Course integrity: what every assignment must satisfy, checked without hand-written tests.
+"""The mutant harness: every mutant in `tests/mutants/<assignment>.py` (a real student mistake)
+must lose points, with a failure message that names it.
 
-- every graded function (a top-level `def` in a solution cell) has a visible and a hidden test;
-- every mutant in `tests/mutants/<assignment>.py` (a real student mistake) loses points, with
-  a failure message that names it.
+A mutant is a graded function written wrong: its whole `source`, or the reference function
+with small `edit`s, each (old, new) text found exactly once in it:
+
+    dict(name="forget_gate_uses_input_block", replaces="lstm_step_forward",
+         edit=[("f = sigmoid(a[:, H:2 * H])", "f = sigmoid(a[:, :H])")], expect="gate order")
 
 Mutants run many to a kernel (`WarmKernel`): the notebook's nbgrader cells (setup, solutions,
 tests) are executed once for the reference solution and once per mutant, with the mutant's
 source appended to the solution cell that defines the function it replaces.
+Authors' tooling: the grader never imports this.
 """
 from __future__ import annotations
 
 import ast
 import importlib.util
-import io
-import tokenize
-import re
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from .config import REPO
-from .execute import WarmKernel, cell_errors
-from .preprocessors import BEGIN_HIDDEN, strip_hidden_region
+from ..course import REPO, SOLUTIONS, notebooks
+from ..nbgrader.cells import defined_functions, is_solution, is_test, nbgrader_meta, without_magics
+from ..run import cell_errors
+from .warm_kernel import WarmKernel
 
 MUTANTS_DIR = REPO / "tests" / "mutants"
-
-
-def nbgrader_meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def is_solution(cell) -> bool:
-    return cell.cell_type == "code" and bool(nbgrader_meta(cell).get("solution"))
-
-
-def is_test(cell) -> bool:
-    m = nbgrader_meta(cell)
-    return cell.cell_type == "code" and bool(m.get("grade")) and not m.get("solution")
-
-
-def defined_functions(source: str) -> list[str]:
-    """Top-level function names defined by `source` (IPython magics ignored)."""
-    code = "\n".join("" if ln.lstrip().startswith(("%", "!")) else ln for ln in source.split("\n"))
-    return [n.name for n in ast.parse(code).body if isinstance(n, ast.FunctionDef)]
-
-
-def graded_functions(nb) -> list[str]:
-    return [f for c in nb.cells if is_solution(c) for f in defined_functions(c.source) if not f.startswith("_")]
-
-
-def _calls(source: str, name: str) -> bool:
-    """Whether code in `source` uses `name`: calls it or passes it on, as in
-    `assert_no_warnings(sigmoid, x)` (strings, docstrings, comments and attributes ignored)."""
-    try:
-        toks = [t for t in tokenize.generate_tokens(io.StringIO(source).readline)
-                if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
-                                  tokenize.DEDENT, tokenize.STRING)]
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return re.search(rf"(?<![\w.]){re.escape(name)}\s*\(", source) is not None
-    return any(t.type == tokenize.NAME and t.string == name and not (i > 0 and toks[i - 1].string == ".")
-               for i, t in enumerate(toks))
-
-
-def function_test_cells(nb) -> dict[str, dict[str, list[str]]]:
-    """For each graded function: the grade_ids of its visible and hidden test cells."""
-    cov = {f: {"visible": [], "hidden": []} for f in graded_functions(nb)}
-    for cell in filter(is_test, nb.cells):
-        visible, _ = strip_hidden_region(cell.source)
-        hidden = cell.source if BEGIN_HIDDEN in cell.source else ""
-        hidden = hidden.split(BEGIN_HIDDEN, 1)[-1] if hidden else ""
-        gid = nbgrader_meta(cell).get("grade_id", "?")
-        for f in cov:
-            if _calls(visible, f):
-                cov[f]["visible"].append(gid)
-            if hidden and _calls(hidden, f):
-                cov[f]["hidden"].append(gid)
-    return cov
 
 
 # --------------------------------------------------------------------------- mutants
@@ -90,11 +40,50 @@ class Mutant:
     expect: str
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Mutant":
-        missing = {"name", "replaces", "source", "expect"} - d.keys()
+    def from_dict(cls, d: dict, references: dict[str, str] | None = None) -> "Mutant":
+        """From a mutant file's entry; `references`: the reference source of each graded
+        function (what an `edit` changes)."""
+        name = d.get("name", "?")
+        missing = {"name", "replaces", "expect"} - d.keys()
+        if ("source" in d) == ("edit" in d):
+            missing.add("source or edit (one of them)")
         if missing:
-            raise ValueError(f"mutant {d.get('name', '?')} lacks {sorted(missing)}")
-        return cls(d["name"], d["replaces"], textwrap.dedent(d["source"]).strip("\n"), d["expect"])
+            raise ValueError(f"mutant {name} lacks {sorted(missing)}")
+        if "source" in d:
+            source = textwrap.dedent(d["source"]).strip("\n")
+        else:
+            source = apply_edits(name, (references or {}).get(d["replaces"]), d["edit"])
+        return cls(name, d["replaces"], source, d["expect"])
+
+
+def apply_edits(name: str, reference: str | None, edits: list[tuple[str, str]]) -> str:
+    """The reference function with each (old, new) replaced; each `old` must occur exactly once."""
+    if reference is None:
+        raise ValueError(f"mutant {name}: no reference function to edit")
+    source = reference
+    for old, new in edits:
+        n = source.count(old)
+        if n != 1:
+            raise ValueError(f"mutant {name}: {old!r} occurs {n} times in the reference function (must be once)")
+        source = source.replace(old, new)
+    if source == reference:
+        raise ValueError(f"mutant {name}: its edits change nothing")
+    return source
+
+
+def reference_functions(assignment: str) -> dict[str, str]:
+    """The source of each top-level function of the assignment's solution cells."""
+    found = {}
+    for path in notebooks(assignment, SOLUTIONS):
+        for cell in nbformat.read(str(path), as_version=4).cells:
+            if not is_solution(cell):
+                continue
+            code = "\n".join(ln for ln in without_magics(cell.source).split("\n")
+                              if ln.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+            for node in ast.parse(code).body:
+                if isinstance(node, ast.FunctionDef):
+                    found[node.name] = ast.get_source_segment(code, node)
+    return found
 
 
 def load_mutants(assignment: str, directory: Path = MUTANTS_DIR) -> list[Mutant]:
@@ -104,7 +93,8 @@ def load_mutants(assignment: str, directory: Path = MUTANTS_DIR) -> list[Mutant]
     spec = importlib.util.spec_from_file_location(f"mutants_{assignment}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    mutants = [Mutant.from_dict(d) for d in module.MUTANTS]
+    references = reference_functions(assignment) if any("edit" in d for d in module.MUTANTS) else {}
+    mutants = [Mutant.from_dict(d, references) for d in module.MUTANTS]
     names = [m.name for m in mutants]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

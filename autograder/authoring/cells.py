@@ -1,6 +1,6 @@
 """Build nbgrader notebooks cell by cell (for authors writing a new assignment).
 
-    from autograder.authoring import md, readonly, solution, tests, manual, write_notebook
+    from autograder.authoring.cells import md, readonly, solution, tests, manual, write_notebook
     cells = [md("# 01 · Gates"), readonly("import numpy as np", "setup"), ...]
     write_notebook("solutions/01_gates/01_gates.ipynb", cells)
 

@@ -1,7 +1,7 @@
 """A second check of the core numeric exercises, outside the student's kernel.
 
 In the kernel, a solution cell can monkeypatch numpy, lstmlib or builtins and make every test
-pass. So, for the functions CONTRACT.md fixes, the grader also:
+pass. So, for the core functions of docs/FUNCTIONS.md, the grader also:
 1. takes the student's solution cells (by grade_id) from their submission,
 2. runs them in a fresh sandboxed Python process (no Jupyter, no lstmlib asserts) on hidden
    inputs drawn here, with a tiny driver per function; the process writes its raw arrays to
@@ -14,19 +14,16 @@ in grades.csv (`review` column). Nothing here changes a score.
 """
 from __future__ import annotations
 
+import io
 import json
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from .integrity import defined_functions, is_solution, nbgrader_meta
+from ..nbgrader.cells import defined_functions, function_test_cells, grade_id, is_solution, nbgrader_meta, without_magics
+from ..sandbox.kernels import KernelLauncher
 
 PREAMBLE = "import numpy as np\nimport math\n"
 
@@ -136,9 +133,8 @@ def given_code(source_nb) -> str:
         m = nbgrader_meta(cell)
         if cell.cell_type != "code" or not m.get("locked") or m.get("grade") or m.get("solution"):
             continue
-        code = "\n".join("" if ln.lstrip().startswith(("%", "!")) else ln for ln in cell.source.split("\n"))
         try:
-            tree = ast.parse(code)
+            tree = ast.parse(without_magics(cell.source))
         except SyntaxError:
             continue
         for node in tree.body:
@@ -157,62 +153,30 @@ def solution_code(nb, solution_ids: set[str] | None = None, given: str = "") -> 
     `given` code; magics dropped."""
     parts = [PREAMBLE, given]
     for cell in nb.cells:
-        if is_solution(cell) and (solution_ids is None or nbgrader_meta(cell).get("grade_id") in solution_ids):
-            parts.append("\n".join(ln for ln in cell.source.split("\n") if not ln.lstrip().startswith(("%", "!"))))
+        if is_solution(cell) and (solution_ids is None or grade_id(cell) in solution_ids):
+            parts.append(without_magics(cell.source))
     return "\n\n".join(parts)
 
 
-def _run_sandboxed(code: str, cases: list[Case], inputs: list[dict], *, sandbox: bool, timeout: int) -> dict:
-    """Run the student's functions on `inputs` in a fresh process (sandboxed unless `sandbox`
-    is False): forked from this worker's fork server when one runs (a clean copy of a process
-    that has only imported numpy & co.: nothing a student's kernel did can reach it), else a
-    new `python -I`."""
-    from . import sandbox as sbx
-    server = sbx.ForkServer.usable(sandbox=sandbox)
-    base = Path(tempfile.mkdtemp(prefix="lstm-xchk-", dir=server.root if server else None))
-    work = base / "work" if server else base
-    work.mkdir(exist_ok=True)
+def run_student_code(code: str, cases: list[Case], inputs: list[dict], *, launcher: KernelLauncher,
+                     timeout: int) -> dict:
+    """Run the student's functions on `inputs` in a fresh process started by `launcher` (forked
+    from the worker's fork server: a clean copy of a process that has only imported numpy & co.,
+    so nothing a student's kernel did can reach it); their raw outputs, by "case/name", or
+    {"__error__": why}."""
+    spec = json.dumps({"code": code, "cases": [c.driver for c in cases]}).encode()
+    buf = io.BytesIO()
+    np.savez(buf, **{f"{i}/{k}": v for i, d in enumerate(inputs) for k, v in d.items()})
+    got = launcher.run_python(RUNNER, {"spec.json": spec, "inputs.npz": buf.getvalue()}, ["out.npz"], timeout)
+    if isinstance(got, str):
+        return {"__error__": got}
+    if "out.npz" not in got:
+        return {"__error__": "no results (the process wrote none)"}
     try:
-        (work / "spec.json").write_text(json.dumps({"code": code, "cases": [c.driver for c in cases]}))
-        np.savez(work / "inputs.npz", **{f"{i}/{k}": v for i, d in enumerate(inputs) for k, v in d.items()})
-        cmd = [sys.executable, "-I", "-c", RUNNER]
-        env = {"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-        for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-            if k in os.environ:
-                env[k] = os.environ[k]
-        uid = sbx.sandbox_uid() if sandbox else None
-        if uid is not None:
-            for p in [base, *base.rglob("*")]:
-                os.chown(p, uid, uid)
-        limits = sbx.Limits(cpu_seconds=timeout)
-        process = None
-        if server is not None:
-            process = server.spawn({"op": "run", "dir": str(base), "cwd": str(work), "code": RUNNER, "uid": uid,
-                                    "limits": sbx.fork_limits(limits, uid) if sandbox else
-                                    dict.fromkeys(limits.__dict__), "env": env if sandbox else None})
-        if process is not None:
-            try:
-                process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                return {"__error__": f"ran past {timeout} s"}
-        else:
-            if sandbox:
-                runtime = work / "rt"
-                runtime.mkdir()
-                cmd = sbx.bwrap_command(cmd, workdir=work, runtime=runtime, limits=limits, uid=uid, env=env)
-            try:
-                subprocess.run(cmd, cwd=work, env=env, timeout=timeout, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-            except subprocess.TimeoutExpired:
-                return {"__error__": f"ran past {timeout} s"}
-        try:
-            with np.load(work / "out.npz", allow_pickle=False) as z:
-                return {k: z[k] for k in z.files}
-        except (OSError, ValueError) as exc:
-            return {"__error__": f"no results ({type(exc).__name__})"}
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
+        with np.load(io.BytesIO(got["out.npz"]), allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except (OSError, ValueError) as exc:
+        return {"__error__": f"no results ({type(exc).__name__})"}
 
 
 def reference_outputs(assignment: str, solutions_nb, cases: list[Case], inputs: list[dict]) -> list[dict]:
@@ -227,10 +191,10 @@ def reference_outputs(assignment: str, solutions_nb, cases: list[Case], inputs: 
     return outs
 
 
-def crosscheck(assignment: str, submitted_nb, solutions_nb, *, seed: int, sandbox: bool = True,
+def crosscheck(assignment: str, submitted_nb, solutions_nb, *, seed: int, launcher: KernelLauncher,
                timeout: int = 60) -> dict[str, str]:
-    """{function: problem} for each CONTRACT function whose raw outputs differ from the
-    reference outside the kernel (empty when all agree or the assignment has no spec)."""
+    """{function: problem} for each core function whose raw outputs differ from the reference
+    outside the kernel (empty when all agree or the assignment has no spec)."""
     cases = [c for c in SPECS.get(assignment, []) if c.function in
              {f for cell in solutions_nb.cells if is_solution(cell) for f in defined_functions(cell.source)}]
     if not cases:
@@ -238,9 +202,9 @@ def crosscheck(assignment: str, submitted_nb, solutions_nb, *, seed: int, sandbo
     rng = np.random.default_rng(seed)
     inputs = [c.inputs(rng) for c in cases]
     want = reference_outputs(assignment, solutions_nb, cases, inputs)
-    ids = {nbgrader_meta(c).get("grade_id") for c in solutions_nb.cells if is_solution(c)}
-    got = _run_sandboxed(solution_code(submitted_nb, ids, given=given_code(solutions_nb)), cases, inputs,
-                         sandbox=sandbox, timeout=timeout)
+    ids = {grade_id(c) for c in solutions_nb.cells if is_solution(c)}
+    got = run_student_code(solution_code(submitted_nb, ids, given=given_code(solutions_nb)), cases, inputs,
+                           launcher=launcher, timeout=timeout)
     problems = {}
     for i, (case, ref) in enumerate(zip(cases, want)):
         if "__error__" in got:
@@ -256,3 +220,14 @@ def crosscheck(assignment: str, submitted_nb, solutions_nb, *, seed: int, sandbo
                 break
     return problems
 
+
+def review(problems: dict[str, str], solution_nb, cells: list[dict], nb: str) -> list[str]:
+    """The crosscheck's disagreements whose in-kernel tests all passed: those need a human look."""
+    tests = function_test_cells(solution_nb)
+    scores = {c["grade_id"]: c for c in cells if c["notebook"] == nb}
+    flags = []
+    for function, problem in problems.items():
+        ids = tests.get(function, {}).get("visible", []) + tests.get(function, {}).get("hidden", [])
+        if ids and all(scores.get(g, {}).get("score") == scores.get(g, {}).get("max_score") for g in ids):
+            flags.append(f"{function}: in-kernel tests pass but out of the kernel {problem}")
+    return flags

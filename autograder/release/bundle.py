@@ -10,8 +10,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-from .config import REPO
-from .course import CourseError
+from ..course import REPO, CourseError
 
 STUDENT_README = """# LSTMs from gates up — student bundle
 

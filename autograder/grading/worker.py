@@ -1,0 +1,192 @@
+"""One grading worker: an nbgrader course folder of its own, and `grade(job)` for one student's
+assignment.
+
+The submission is *copied* into the worker's course before anything reads it, so the
+submissions folder is never modified. nbgrader's own autograde and generate_feedback run on
+the copy, with kernels started by the worker's `KernelLauncher` (sandboxed, forked from a warm
+fork server). Whatever goes wrong with one submission (invalid JSON, a kernel that dies, a
+timeout) becomes that row's `status`, and the batch goes on.
+"""
+from __future__ import annotations
+
+import secrets
+import shutil
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from ..course import CELL_TIMEOUT, SOLUTIONS, notebooks as course_notebooks
+from ..nbgrader import gradebook
+from ..nbgrader.autograde import SubmissionGrader
+from ..nbgrader.config import course_config
+from ..sandbox.kernels import KernelLauncher
+from ..sandbox.policy import Policy
+from .crosscheck import SPECS, crosscheck, review
+from .feedback import ungraded_page
+from .intake import unreadable
+from .result import Job, Result, cell_row
+from .status import Problem, Status, from_nbgrader_log, overall
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """What every worker of a run is given (picklable: it crosses to worker processes)."""
+    assignments: list[str]
+    cell_timeout: int = CELL_TIMEOUT
+    policy: Policy = field(default_factory=Policy)
+    template_db: str | None = None  # a gradebook with the assignments' cells, made once per run
+
+
+class Grader:
+    """An nbgrader course folder at `work`, owned by one process, ready to grade `settings.assignments`.
+    Close it (or use it as a context manager) to stop its fork server."""
+
+    def __init__(self, work: Path, settings: WorkerSettings):
+        from nbgrader.apps.api import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
+        quiet_library_warnings()
+        self.settings = settings
+        self.work = Path(work).resolve()
+        if self.work.exists():
+            shutil.rmtree(self.work)
+        self.work.mkdir(parents=True)
+        self.db_url = f"sqlite:///{self.work}/gradebook.db"
+        template = Path(settings.template_db) if settings.template_db else None
+        gradebook.create(self.db_url, settings.assignments, template)
+        c = course_config(self.work, cell_timeout=settings.cell_timeout)
+        c.CourseDirectory.source_directory = str(SOLUTIONS)
+        c.CourseDirectory.release_directory = str(self.work / "release")
+        c.CourseDirectory.db_url = self.db_url
+        coursedir = CourseDirectory(config=c)
+        self.launcher = KernelLauncher(settings.policy)
+        self.nbgrader = SubmissionGrader(NbGraderAPI(coursedir=coursedir, config=c), self.launcher)
+        self.seed = secrets.randbits(32)  # hidden inputs of the crosscheck, new for every run
+        self._said: set[str] = set()
+
+    def __enter__(self) -> "Grader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.launcher.close()
+
+    def grade(self, job: Job) -> Result:
+        try:
+            res = self._grade(job)
+        except Exception as exc:  # the batch goes on; the row says why
+            res = Result(job.student, job.assignment, Status.ERROR, f"{type(exc).__name__}: {exc}"[:500])
+        res.notes = [n for n in self.launcher.notes if n not in self._said]
+        self._said.update(res.notes)
+        return res
+
+    def _grade(self, job: Job) -> Result:
+        res = Result(job.student, job.assignment)
+        if job.assignment not in self.settings.assignments:
+            res.status, res.detail = Status.UNKNOWN, f"{job.assignment} is not an assignment of this course"
+            return res
+        expected = [p.stem for p in course_notebooks(job.assignment)]
+        dest = self.work / "submitted" / job.student / job.assignment
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(job.path, dest, symlinks=True, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        problems = self._intake(dest, expected)
+        log = self.nbgrader.autograde(job.assignment, job.student)
+        for nb in expected:
+            out = self.work / "autograded" / job.student / job.assignment / f"{nb}.ipynb"
+            if nb not in problems and not out.exists():
+                problems[nb] = from_nbgrader_log(log, nb)
+            elif out.exists():
+                timed_out = _timed_out_cells(out)
+                if timed_out:
+                    problems[nb] = Problem(Status.TIMEOUT, f"{nb}.ipynb: cell(s) {', '.join(timed_out)} ran past "
+                                                           f"the {self.settings.cell_timeout} s limit")
+        res.cells = self._cells(job, expected, problems)
+        res.status, res.detail = overall(problems)
+        res.review = self._crosscheck(job, expected, problems, res.cells)
+        self._feedback(job, expected, problems, res)
+        return res
+
+    def _intake(self, dest: Path, expected: list[str]) -> dict[str, Problem]:
+        problems = {}
+        for nb in expected:
+            path = dest / f"{nb}.ipynb"
+            if not path.is_file():
+                problems[nb] = Problem(Status.MISSING, f"{nb}.ipynb not found")
+                continue
+            reason = unreadable(path)
+            if reason:
+                problems[nb] = Problem(Status.INVALID, f"{nb}.ipynb: {reason}")
+                path.unlink()  # nbgrader then scores it as missing (0), the others are graded
+        return problems
+
+    def _cells(self, job: Job, expected: list[str], problems: dict[str, Problem]) -> list[dict]:
+        cells = []
+        for nb in expected:
+            scores = gradebook.submission_scores(self.db_url, job.assignment, job.student, nb)
+            if scores is None:
+                cells += [cell_row(job, nb, gid, None, mx, manual)
+                          for gid, mx, manual in gradebook.notebook_cells(self.db_url, job.assignment, nb)]
+                continue
+            counts = nb not in problems or problems[nb].scored
+            for gid, score, mx, manual in scores:
+                cells.append(cell_row(job, nb, gid, score if (manual or counts) else 0.0, mx, manual))
+        return sorted(cells, key=lambda c: (c["notebook"], c["grade_id"]))
+
+    def _crosscheck(self, job: Job, expected: list[str], problems: dict[str, Problem], cells: list[dict]) -> str:
+        if job.assignment not in SPECS:
+            return ""
+        flags = []
+        for nb in expected:
+            if nb in problems and not problems[nb].scored:
+                continue
+            src = SOLUTIONS / job.assignment / f"{nb}.ipynb"
+            sub = self.work / "submitted" / job.student / job.assignment / f"{nb}.ipynb"
+            try:
+                solution_nb, submitted_nb = nbformat.read(str(src), as_version=4), nbformat.read(str(sub), as_version=4)
+                found = crosscheck(job.assignment, submitted_nb, solution_nb, seed=self.seed, launcher=self.launcher)
+            except Exception as exc:  # the crosscheck must never cost a row
+                flags.append(f"crosscheck could not run: {type(exc).__name__}: {exc}"[:200])
+                continue
+            flags += review(found, solution_nb, cells, nb)
+        return "; ".join(flags)
+
+    def _feedback(self, job: Job, expected: list[str], problems: dict[str, Problem], res: Result) -> None:
+        log = self.nbgrader.feedback(job.assignment, job.student)
+        for nb in expected:
+            page = self.work / "feedback" / job.student / job.assignment / f"{nb}.html"
+            if not page.exists() or (nb in problems and not problems[nb].scored):
+                page.parent.mkdir(parents=True, exist_ok=True)
+                problem = problems.get(nb) or Problem(Status.ERROR, "feedback could not be generated: "
+                                                      + (log.get("error") or "")[-300:])
+                page.write_text(ungraded_page(job.assignment, nb, problem.status.value, problem.detail))
+            res.feedback[nb] = str(page)
+            graded_nb = self.work / "autograded" / job.student / job.assignment / f"{nb}.ipynb"
+            if graded_nb.exists():
+                res.autograded[nb] = str(graded_nb)
+
+
+def quiet_library_warnings() -> None:
+    """nbgrader's gradebook (SQLAlchemy) and nbformat warn about their own internals; an
+    instructor cannot act on those, so they stay out of the grading output."""
+    warnings.filterwarnings("ignore", module=r"nbgrader\..*")
+    warnings.filterwarnings("ignore", module=r"nbformat\..*")
+    try:
+        from sqlalchemy.exc import SAWarning
+        warnings.filterwarnings("ignore", category=SAWarning)
+    except ImportError:
+        pass
+
+
+def _timed_out_cells(path: Path) -> list[str]:
+    nb = nbformat.read(str(path), as_version=4)
+    hits = []
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and out.get("ename") == "CellTimeoutError":
+                hits.append(cell.metadata.get("nbgrader", {}).get("grade_id") or f"#{i}")
+    return hits
