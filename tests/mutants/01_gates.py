@@ -1,9 +1,13 @@
 """Real student mistakes for 01_gates.
 
-Each mutant redefines one graded function of solutions/01_gates/01_gates.ipynb the way a
-student gets it wrong; the mutation harness (autograder.integrity) checks that some graded
-test cell then fails and that its error message contains `expect`.
+Each mutant redefines one graded function of solutions/01_gates/01_gates.ipynb the way a student
+gets it wrong; the mutation harness (autograder.authoring.mutants) checks that some graded test
+cell then fails and that its error message contains `expect`.
+
+A mutant is its whole `source`, or `edit`: (old, new) texts, each replaced once in the reference
+function of the solution cell.
 """
+
 
 MUTANTS = [
     # --- sigmoid -------------------------------------------------------------------------
@@ -225,43 +229,30 @@ def cell_update(f, i, g, c_prev):
     dict(
         name="calendar_forget_gate_inverted",
         replaces="calendar_step",
-        source='''
-def calendar_step(c_prev, forget_slot, write_slot, value):
-    f = np.zeros_like(c_prev)
-    f[forget_slot] = 1.0          # "1 = forget this one"
-    i = np.zeros_like(c_prev)
-    i[write_slot] = 1.0
-    g = np.full_like(c_prev, value)
-    return cell_update(f, i, g, c_prev)
-''',
+        edit=[
+            ("f = np.ones_like(c_prev)", "f = np.zeros_like(c_prev)"),
+            # "1 = forget this one"
+            ("f[forget_slot] = 0.0", "f[forget_slot] = 1.0"),
+        ],
         expect="forget gate is inverted",
     ),
     dict(
         name="calendar_writes_to_forget_slot",
         replaces="calendar_step",
-        source='''
-def calendar_step(c_prev, forget_slot, write_slot, value):
-    f = np.ones_like(c_prev)
-    f[forget_slot] = 0.0
-    i = np.zeros_like(c_prev)
-    i[forget_slot] = 1.0          # copy-pasted from the line above
-    g = np.full_like(c_prev, value)
-    return cell_update(f, i, g, c_prev)
-''',
+        edit=[
+            # copy-pasted from the line above
+            ("i[write_slot] = 1.0", "i[forget_slot] = 1.0"),
+        ],
         expect="i[write_slot] = 1",
     ),
     dict(
         name="calendar_days_one_based",
         replaces="calendar_step",
-        source='''
-def calendar_step(c_prev, forget_slot, write_slot, value):
-    f = np.ones_like(c_prev)
-    f[forget_slot - 1] = 0.0      # "day 1 is the first day"
-    i = np.zeros_like(c_prev)
-    i[write_slot - 1] = 1.0
-    g = np.full_like(c_prev, value)
-    return cell_update(f, i, g, c_prev)
-''',
+        edit=[
+            # "day 1 is the first day"
+            ("f[forget_slot] = 0.0", "f[forget_slot - 1] = 0.0"),
+            ("i[write_slot] = 1.0", "i[write_slot - 1] = 1.0"),
+        ],
         expect="off-by-one",
     ),
     dict(
@@ -291,16 +282,11 @@ def calendar_step(c_prev, forget_slot, write_slot, value):
     dict(
         name="calendar_float64_gates",
         replaces="calendar_step",
-        source='''
-def calendar_step(c_prev, forget_slot, write_slot, value):
-    S = len(c_prev)
-    f = np.ones(S)
-    f[forget_slot] = 0.0
-    i = np.zeros(S)
-    i[write_slot] = 1.0
-    g = np.full(S, value)
-    return cell_update(f, i, g, c_prev)
-''',
+        edit=[
+            ("f = np.ones_like(c_prev)", "S = len(c_prev)\n    f = np.ones(S)"),
+            ("i = np.zeros_like(c_prev)", "i = np.zeros(S)"),
+            ("g = np.full_like(c_prev, value)", "g = np.full(S, value)"),
+        ],
         expect="np.ones_like",
     ),
     # --- rnn_rewrite ---------------------------------------------------------------------

@@ -3,34 +3,10 @@
 Each mutant redefines one graded function of solutions/02_rnn/02_rnn.ipynb; the backward
 mutants read the cache of the reference rnn_forward, `(x, h0, hs, params)`. `expect` is text
 that must appear in the message of a failing test cell: the hint that names the mistake.
+
+A mutant is its whole `source`, or `edit`: (old, new) texts, each replaced once in the reference
+function of the solution cell.
 """
-
-# The reference BPTT loop, which most backward mutants change in one place.
-_BACKWARD = '''
-def rnn_backward(dhs, cache):
-    x, h0, hs, params = cache
-    T = hs.shape[1]
-    W_ih, W_hh = params["W_ih"], params["W_hh"]
-    grads = {key: np.zeros_like(value) for key, value in params.items()}
-    dx = np.zeros_like(x)
-    dh_next = np.zeros_like(h0)
-    for t in reversed(range(T)):
-        h = hs[:, t]
-        h_prev = hs[:, t - 1] if t > 0 else h0
-        da = (dhs[:, t] + dh_next) * (1 - h ** 2)
-        dx[:, t] = da @ W_ih
-        dh_next = da @ W_hh
-        grads["W_ih"] += da.T @ x[:, t]
-        grads["W_hh"] += da.T @ h_prev
-        grads["b_ih"] += da.sum(axis=0)
-        grads["b_hh"] += da.sum(axis=0)
-    return dx, dh_next, grads
-'''
-
-
-def _backward(old, new, count=1):
-    assert _BACKWARD.count(old) == count, old
-    return _BACKWARD.replace(old, new)
 
 
 MUTANTS = [
@@ -154,77 +130,100 @@ def rnn_forward(x, h0, params):
     dict(
         name="backward_no_tanh_derivative",
         replaces="rnn_backward",
-        source=_backward("da = (dhs[:, t] + dh_next) * (1 - h ** 2)", "da = dhs[:, t] + dh_next"),
+        edit=[
+            ("da = (dhs[:, t] + dh_next) * (1 - h ** 2)", "da = dhs[:, t] + dh_next"),
+        ],
         expect="1 - h**2",
     ),
     dict(
         name="backward_tanh_derivative_of_preactivation",
         replaces="rnn_backward",
-        source=_backward(
-            "da = (dhs[:, t] + dh_next) * (1 - h ** 2)",
-            "a = x[:, t] @ W_ih.T + params['b_ih'] + h_prev @ W_hh.T + params['b_hh']\n"
-            "        da = (dhs[:, t] + dh_next) * (1 - a ** 2)"),
+        edit=[
+            ("da = (dhs[:, t] + dh_next) * (1 - h ** 2)",
+             "a = x[:, t] @ W_ih.T + params['b_ih'] + h_prev @ W_hh.T + params['b_hh']\n"
+             "        da = (dhs[:, t] + dh_next) * (1 - a ** 2)"),
+        ],
         expect="not the pre-activation",
     ),
     dict(
         name="backward_dh_not_carried_back",
         replaces="rnn_backward",
-        source=_backward("da = (dhs[:, t] + dh_next) * (1 - h ** 2)", "da = dhs[:, t] * (1 - h ** 2)"),
+        edit=[
+            ("da = (dhs[:, t] + dh_next) * (1 - h ** 2)", "da = dhs[:, t] * (1 - h ** 2)"),
+        ],
         expect="carried back",
     ),
     dict(
         name="backward_dh_next_through_w_hh_transposed",
         replaces="rnn_backward",
-        source=_backward("dh_next = da @ W_hh", "dh_next = da @ W_hh.T"),
+        edit=[("dh_next = da @ W_hh", "dh_next = da @ W_hh.T")],
         expect="without a transpose",
     ),
     dict(
         name="backward_grads_overwritten",
         replaces="rnn_backward",
-        source=_backward("] += ", "] = ", count=4),
+        edit=[
+            ('grads["W_ih"] += da.T @ x[:, t]', 'grads["W_ih"] = da.T @ x[:, t]'),
+            ('grads["W_hh"] += da.T @ h_prev', 'grads["W_hh"] = da.T @ h_prev'),
+            ('grads["b_ih"] += da.sum(axis=0)', 'grads["b_ih"] = da.sum(axis=0)'),
+            ('grads["b_hh"] += da.sum(axis=0)', 'grads["b_hh"] = da.sum(axis=0)'),
+        ],
         expect="(not =",
     ),
     dict(
         name="backward_grads_averaged_over_time",
         replaces="rnn_backward",
-        source=_backward("    return dx, dh_next, grads",
-                         "    grads = {k: g / T for k, g in grads.items()}\n    return dx, dh_next, grads"),
+        edit=[
+            ("    return dx, dh_next, grads",
+             "    grads = {k: g / T for k, g in grads.items()}\n"
+             "    return dx, dh_next, grads"),
+        ],
         expect="averaged over time",
     ),
     dict(
         name="backward_dh0_zeros",
         replaces="rnn_backward",
-        source=_backward("    return dx, dh_next, grads", "    return dx, np.zeros_like(h0), grads"),
+        edit=[
+            ("    return dx, dh_next, grads", "    return dx, np.zeros_like(h0), grads"),
+        ],
         expect="flowing into h0",
     ),
     dict(
         name="backward_forwards_in_time",
         replaces="rnn_backward",
-        source=_backward("for t in reversed(range(T)):", "for t in range(T):"),
+        edit=[("for t in reversed(range(T)):", "for t in range(T):")],
         expect="reversed(range(T))",
     ),
     dict(
         name="backward_dw_hh_uses_h_t",
         replaces="rnn_backward",
-        source=_backward('grads["W_hh"] += da.T @ h_prev', 'grads["W_hh"] += da.T @ h'),
+        edit=[
+            ('grads["W_hh"] += da.T @ h_prev', 'grads["W_hh"] += da.T @ h'),
+        ],
         expect="state entering step t",
     ),
     dict(
         name="backward_h_prev_wraps_around_at_t0",
         replaces="rnn_backward",
-        source=_backward("h_prev = hs[:, t - 1] if t > 0 else h0", "h_prev = hs[:, t - 1]"),
+        edit=[
+            ("h_prev = hs[:, t - 1] if t > 0 else h0", "h_prev = hs[:, t - 1]"),
+        ],
         expect="h0 at t = 0",
     ),
     dict(
         name="backward_dropped_db_hh",
         replaces="rnn_backward",
-        source=_backward('        grads["b_hh"] += da.sum(axis=0)\n', ""),
+        edit=[
+            ('        grads["b_hh"] += da.sum(axis=0)\n', ""),
+        ],
         expect="did you drop b_hh",
     ),
     dict(
         name="backward_bias_grad_not_summed_over_batch",
         replaces="rnn_backward",
-        source=_backward('grads["b_ih"] += da.sum(axis=0)', 'grads["b_ih"] += da.mean(axis=0)'),
+        edit=[
+            ('grads["b_ih"] += da.sum(axis=0)', 'grads["b_ih"] += da.mean(axis=0)'),
+        ],
         expect="summed over the batch",
     ),
     # ------------------------------------------------------------------ clip_grad_norm

@@ -1,9 +1,12 @@
 """Real student mistakes for 03_lstm_forward.
 
-Each mutant redefines one graded function of solutions/03_lstm_forward/03_lstm_forward.ipynb
-the way a student gets it wrong; the mutation harness (autograder.integrity) checks that some
-graded test cell then fails and that its error message contains `expect`. `sigmoid` (given,
+Each mutant redefines one graded function of solutions/03_lstm_forward/03_lstm_forward.ipynb the
+way a student gets it wrong; the mutation harness (autograder.authoring.mutants) checks that
+some graded test cell then fails and that its error message contains `expect`. `sigmoid` (given,
 stable) and `np` come from the notebook's read-only cells.
+
+A mutant is its whole `source` here (the harness also takes `edit`: (old, new) texts replaced in
+the reference function, for a mistake that is a small change of it).
 """
 
 # A correct step, written plainly; the mutants below change one thing each.

@@ -1,8 +1,11 @@
 """Real student mistakes for 04_lstm_backward.
 
 Each mutant redefines one graded function of solutions/04_lstm_backward/04_lstm_backward.ipynb
-the way a student gets it wrong; the mutation harness (autograder.integrity) checks that some
-graded test cell then fails and that its error message contains `expect`.
+the way a student gets it wrong; the mutation harness (autograder.authoring.mutants) checks that
+some graded test cell then fails and that its error message contains `expect`.
+
+A mutant is its whole `source` here (the harness also takes `edit`: (old, new) texts replaced in
+the reference function, for a mistake that is a small change of it).
 
 The mutants read the caches of the reference forward pass in that notebook: a dict for a step
 (x, h_prev, c_prev, i, f, g, o, tanh_c, params) and, for a sequence, the time-major tuple

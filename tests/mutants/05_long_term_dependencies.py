@@ -7,7 +7,11 @@ solutions/05_long_term_dependencies/05_long_term_dependencies.ipynb. The class
 `replaces="make_model"` and redefine the class (and, where the mistake is there, `make_model`
 itself): `make_model` builds whatever `SequenceRegressor` is defined last. `expect` is text that
 must appear in the message of a failing test cell: the hint that names the mistake.
+
+A mutant is its whole `source`, or `edit`: (old, new) texts, each replaced once in the reference
+function of the solution cell.
 """
+
 
 # The reference model, which the model mutants change in one place.
 _MODEL = '''
@@ -31,84 +35,6 @@ def make_model(cell, input_size=2, hidden_size=32, output_size=1, forget_bias=1.
     return model
 '''
 
-# The reference training step and evaluation.
-_STEP = '''
-def train_step(model, x, y, optimizer, clip=1.0, loss_fn=F.mse_loss):
-    model.train()
-    optimizer.zero_grad()
-    loss = loss_fn(model(x), y)
-    loss.backward()
-    max_norm = float("inf") if clip is None else clip
-    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
-    optimizer.step()
-    return loss.item(), float(grad_norm)
-'''
-
-_EVAL = '''
-def evaluate_mse(model, x, y):
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        mse = F.mse_loss(model(x), y).item()
-    model.train(was_training)
-    return mse
-'''
-
-# The reference generators.
-_ADDING = '''
-def adding_problem(batch, T, rng):
-    values = rng.uniform(0.0, 1.0, size=(batch, T))
-    first = rng.integers(0, T // 2, size=batch)
-    second = rng.integers(T // 2, T, size=batch)
-    rows = np.arange(batch)
-    markers = np.zeros((batch, T))
-    markers[rows, first] = 1.0
-    markers[rows, second] = 1.0
-    x = np.stack([values, markers], axis=-1).astype(np.float32)
-    y = x[rows, first, 0] + x[rows, second, 0]
-    return x, y[:, None].astype(np.float32)
-'''
-
-_COPY = '''
-def copy_task(batch, T, rng, n_symbols=8, length=10):
-    K = length
-    x = np.zeros((batch, T + 2 * K), dtype=np.int64)
-    y = np.zeros((batch, T + 2 * K), dtype=np.int64)
-    data = rng.integers(1, n_symbols + 1, size=(batch, K))
-    x[:, :K] = data
-    x[:, K + T - 1] = n_symbols + 1
-    y[:, K + T:] = data
-    return x, y
-'''
-
-_ORDER = '''
-def temporal_order(batch, T, rng):
-    if T < 10:
-        raise ValueError(f"temporal_order needs T >= 10, got T={T}")
-    x = rng.integers(0, 4, size=(batch, T))
-    x[:, 0], x[:, -1] = 6, 7
-    t1 = rng.integers(T // 10, 2 * T // 10 + 1, size=batch)
-    t2 = rng.integers(T // 2, T // 2 + T // 10 + 1, size=batch)
-    first_is_y = rng.integers(0, 2, size=batch)
-    second_is_y = rng.integers(0, 2, size=batch)
-    rows = np.arange(batch)
-    x[rows, t1] = 4 + first_is_y
-    x[rows, t2] = 4 + second_is_y
-    y = 2 * first_is_y + second_is_y
-    return x.astype(np.int64), y.astype(np.int64)
-'''
-
-_FORGET = '''
-def init_forget_bias(lstm, value):
-    H = lstm.hidden_size
-    with torch.no_grad():
-        for name, p in lstm.named_parameters():
-            if name.startswith("bias_ih"):
-                p[H:2 * H] = value
-            elif name.startswith("bias_hh"):
-                p[H:2 * H] = 0.0
-'''
-
 
 def _edit(reference, old, new, count=1):
     """`reference` with `old` replaced by `new` (checked to occur exactly `count` times)."""
@@ -121,101 +47,133 @@ MUTANTS = [
     dict(
         name="adding_markers_anywhere",          # both markers drawn from the whole sequence
         replaces="adding_problem",
-        source=_edit(_ADDING, "first = rng.integers(0, T // 2, size=batch)\n    second = rng.integers(T // 2, T, size=batch)",
-                     "first = rng.integers(0, T, size=batch)\n    second = rng.integers(0, T, size=batch)"),
+        edit=[
+            ("first = rng.integers(0, T // 2, size=batch)",
+             "first = rng.integers(0, T, size=batch)"),
+            ("second = rng.integers(T // 2, T, size=batch)",
+             "second = rng.integers(0, T, size=batch)"),
+        ],
         expect="each half",
     ),
     dict(
         name="adding_target_sums_all_values",
         replaces="adding_problem",
-        source=_edit(_ADDING, "y = x[rows, first, 0] + x[rows, second, 0]", "y = x[:, :, 0].sum(axis=1)"),
+        edit=[
+            ("y = x[rows, first, 0] + x[rows, second, 0]", "y = x[:, :, 0].sum(axis=1)"),
+        ],
         expect="sum of ALL values",
     ),
     dict(
         name="adding_target_off_by_one",         # adds the values one step before the markers
         replaces="adding_problem",
-        source=_edit(_ADDING, "y = x[rows, first, 0] + x[rows, second, 0]",
-                     "y = x[rows, first - 1, 0] + x[rows, second - 1, 0]"),
+        edit=[
+            ("y = x[rows, first, 0] + x[rows, second, 0]",
+             "y = x[rows, first - 1, 0] + x[rows, second - 1, 0]"),
+        ],
         expect="off-by-one",
     ),
     dict(
         name="adding_target_mean_not_sum",
         replaces="adding_problem",
-        source=_edit(_ADDING, "y = x[rows, first, 0] + x[rows, second, 0]",
-                     "y = (x[rows, first, 0] + x[rows, second, 0]) / 2"),
+        edit=[
+            ("y = x[rows, first, 0] + x[rows, second, 0]",
+             "y = (x[rows, first, 0] + x[rows, second, 0]) / 2"),
+        ],
         expect="the target is their sum",
     ),
     dict(
         name="adding_last_step_never_marked",    # rng.integers' high treated as inclusive
         replaces="adding_problem",
-        source=_edit(_ADDING, "second = rng.integers(T // 2, T, size=batch)",
-                     "second = rng.integers(T // 2, T - 1, size=batch)"),
+        edit=[
+            ("second = rng.integers(T // 2, T, size=batch)",
+             "second = rng.integers(T // 2, T - 1, size=batch)"),
+        ],
         expect="excludes high",
     ),
     dict(
         name="adding_values_gaussian",
         replaces="adding_problem",
-        source=_edit(_ADDING, "values = rng.uniform(0.0, 1.0, size=(batch, T))",
-                     "values = rng.standard_normal(size=(batch, T))"),
+        edit=[
+            ("values = rng.uniform(0.0, 1.0, size=(batch, T))",
+             "values = rng.standard_normal(size=(batch, T))"),
+        ],
         expect="uniform in [0, 1)",
     ),
     dict(
         name="adding_float64",
         replaces="adding_problem",
-        source=_edit(_ADDING, "x = np.stack([values, markers], axis=-1).astype(np.float32)",
-                     "x = np.stack([values, markers], axis=-1)").replace(
-                         "return x, y[:, None].astype(np.float32)", "return x, y[:, None]"),
+        edit=[
+            ("x = np.stack([values, markers], axis=-1).astype(np.float32)",
+             "x = np.stack([values, markers], axis=-1)"),
+            ("return x, y[:, None].astype(np.float32)", "return x, y[:, None]"),
+        ],
         expect="float32",
     ),
     dict(
         name="adding_y_flat",
         replaces="adding_problem",
-        source=_edit(_ADDING, "return x, y[:, None].astype(np.float32)", "return x, y.astype(np.float32)"),
+        edit=[
+            ("return x, y[:, None].astype(np.float32)", "return x, y.astype(np.float32)"),
+        ],
         expect="(B, 1)",
     ),
     dict(
         name="adding_channels_swapped",
         replaces="adding_problem",
-        source=_edit(_ADDING, "np.stack([values, markers], axis=-1)", "np.stack([markers, values], axis=-1)").replace(
-            "y = x[rows, first, 0] + x[rows, second, 0]", "y = x[rows, first, 1] + x[rows, second, 1]"),
+        edit=[
+            ("np.stack([values, markers], axis=-1)", "np.stack([markers, values], axis=-1)"),
+            ("y = x[rows, first, 0] + x[rows, second, 0]",
+             "y = x[rows, first, 1] + x[rows, second, 1]"),
+        ],
         expect="channels swapped",
     ),
     dict(
         name="adding_global_numpy_rng",
         replaces="adding_problem",
-        source=_edit(_ADDING, "values = rng.uniform(0.0, 1.0, size=(batch, T))",
-                     "values = np.random.uniform(0.0, 1.0, size=(batch, T))"),
+        edit=[
+            ("values = rng.uniform(0.0, 1.0, size=(batch, T))",
+             "values = np.random.uniform(0.0, 1.0, size=(batch, T))"),
+        ],
         expect="from the rng argument",
     ),
     dict(
         name="adding_fresh_generator",           # ignores the rng it is given
         replaces="adding_problem",
-        source=_edit(_ADDING, "    values = rng.uniform", "    rng = np.random.default_rng(0)\n    values = rng.uniform"),
+        edit=[
+            ("    values = rng.uniform",
+             "    rng = np.random.default_rng(0)\n"
+             "    values = rng.uniform"),
+        ],
         expect="different seeds gave the same batch",
     ),
     # ------------------------------------------------------------------ copy_task
     dict(
         name="copy_target_off_by_one",           # the answer starts at the delimiter
         replaces="copy_task",
-        source=_edit(_COPY, "y[:, K + T:] = data", "y[:, K + T - 1:-1] = data"),
+        edit=[("y[:, K + T:] = data", "y[:, K + T - 1:-1] = data")],
         expect="off-by-one in the target",
     ),
     dict(
         name="copy_delimiter_off_by_one",
         replaces="copy_task",
-        source=_edit(_COPY, "x[:, K + T - 1] = n_symbols + 1", "x[:, K + T] = n_symbols + 1"),
+        edit=[
+            ("x[:, K + T - 1] = n_symbols + 1", "x[:, K + T] = n_symbols + 1"),
+        ],
         expect="off by one?",
     ),
     dict(
         name="copy_blank_used_as_symbol",
         replaces="copy_task",
-        source=_edit(_COPY, "rng.integers(1, n_symbols + 1, size=(batch, K))", "rng.integers(0, n_symbols, size=(batch, K))"),
+        edit=[
+            ("rng.integers(1, n_symbols + 1, size=(batch, K))",
+             "rng.integers(0, n_symbols, size=(batch, K))"),
+        ],
         expect="0 is the blank",
     ),
     dict(
         name="copy_reversed",
         replaces="copy_task",
-        source=_edit(_COPY, "y[:, K + T:] = data", "y[:, K + T:] = data[:, ::-1]"),
+        edit=[("y[:, K + T:] = data", "y[:, K + T:] = data[:, ::-1]")],
         expect="reversed",
     ),
     dict(
@@ -238,78 +196,91 @@ def copy_task(batch, T, rng, n_symbols=8, length=10):
     dict(
         name="order_labels_swapped",             # the second symbol taken as the high bit
         replaces="temporal_order",
-        source=_edit(_ORDER, "y = 2 * first_is_y + second_is_y", "y = first_is_y + 2 * second_is_y"),
+        edit=[
+            ("y = 2 * first_is_y + second_is_y", "y = first_is_y + 2 * second_is_y"),
+        ],
         expect="XY and YX are swapped",
     ),
     dict(
         name="order_labels_xor",                 # "same or different" instead of the order
         replaces="temporal_order",
-        source=_edit(_ORDER, "y = 2 * first_is_y + second_is_y", "y = first_is_y ^ second_is_y"),
+        edit=[
+            ("y = 2 * first_is_y + second_is_y", "y = first_is_y ^ second_is_y"),
+        ],
         expect="XX=0, XY=1, YX=2, YY=3",
     ),
     dict(
         name="order_distractors_include_xy",
         replaces="temporal_order",
-        source=_edit(_ORDER, "x = rng.integers(0, 4, size=(batch, T))", "x = rng.integers(0, 6, size=(batch, T))"),
+        edit=[
+            ("x = rng.integers(0, 4, size=(batch, T))", "x = rng.integers(0, 6, size=(batch, T))"),
+        ],
         expect="exactly two relevant symbols",
     ),
     dict(
         name="order_window_end_excluded",
         replaces="temporal_order",
-        source=_edit(_ORDER, "t1 = rng.integers(T // 10, 2 * T // 10 + 1, size=batch)",
-                     "t1 = rng.integers(T // 10, 2 * T // 10, size=batch)"),
+        edit=[
+            ("t1 = rng.integers(T // 10, 2 * T // 10 + 1, size=batch)",
+             "t1 = rng.integers(T // 10, 2 * T // 10, size=batch)"),
+        ],
         expect="ends included",
     ),
     dict(
         name="order_no_end_marker",
         replaces="temporal_order",
-        source=_edit(_ORDER, "x[:, 0], x[:, -1] = 6, 7", "x[:, 0] = 6"),
+        edit=[("x[:, 0], x[:, -1] = 6, 7", "x[:, 0] = 6")],
         expect="end marker",
     ),
     dict(
         name="order_second_window_from_end",     # t2 counted from the end of the sequence
         replaces="temporal_order",
-        source=_edit(_ORDER, "t2 = rng.integers(T // 2, T // 2 + T // 10 + 1, size=batch)",
-                     "t2 = rng.integers(T - T // 10 - 1, T - 1, size=batch)"),
+        edit=[
+            ("t2 = rng.integers(T // 2, T // 2 + T // 10 + 1, size=batch)",
+             "t2 = rng.integers(T - T // 10 - 1, T - 1, size=batch)"),
+        ],
         expect="the second in",
     ),
     # ------------------------------------------------------------------ init_forget_bias
     dict(
         name="forget_bias_on_input_gate",        # rows 0:H are the input gate
         replaces="init_forget_bias",
-        source=_edit(_FORGET, "p[H:2 * H] = value", "p[0:H] = value").replace("p[H:2 * H] = 0.0", "p[0:H] = 0.0"),
+        edit=[
+            ("p[H:2 * H] = value", "p[0:H] = value"),
+            ("p[H:2 * H] = 0.0", "p[0:H] = 0.0"),
+        ],
         expect="input gate",
     ),
     dict(
         name="forget_bias_on_g_block",           # gate order taken as i, g, f, o
         replaces="init_forget_bias",
-        source=_edit(_FORGET, "p[H:2 * H] = value", "p[2 * H:3 * H] = value").replace(
-            "p[H:2 * H] = 0.0", "p[2 * H:3 * H] = 0.0"),
+        edit=[
+            ("p[H:2 * H] = value", "p[2 * H:3 * H] = value"),
+            ("p[H:2 * H] = 0.0", "p[2 * H:3 * H] = 0.0"),
+        ],
         expect="i, f, g, o",
     ),
     dict(
         name="forget_bias_only_bias_ih",         # bias_hh's random forget block still counts
         replaces="init_forget_bias",
-        source='''
-def init_forget_bias(lstm, value):
-    H = lstm.hidden_size
-    with torch.no_grad():
-        for name, p in lstm.named_parameters():
-            if name.startswith("bias_ih"):
-                p[H:2 * H] = value
-''',
+        edit=[
+            ('elif name.startswith("bias_hh"):\n                p[H:2 * H] = 0.0', ""),
+        ],
         expect="only one of the two biases",
     ),
     dict(
         name="forget_bias_both_set_to_value",    # the sum becomes 2 * value
         replaces="init_forget_bias",
-        source=_edit(_FORGET, "p[H:2 * H] = 0.0", "p[H:2 * H] = value"),
+        edit=[("p[H:2 * H] = 0.0", "p[H:2 * H] = value")],
         expect="2 * value",
     ),
     dict(
         name="forget_bias_added_not_set",
         replaces="init_forget_bias",
-        source=_edit(_FORGET, "p[H:2 * H] = value", "p[H:2 * H] += value").replace("p[H:2 * H] = 0.0", "pass"),
+        edit=[
+            ("p[H:2 * H] = value", "p[H:2 * H] += value"),
+            ("p[H:2 * H] = 0.0", "pass"),
+        ],
         expect="SUM",
     ),
     dict(
@@ -404,125 +375,144 @@ def init_forget_bias(lstm, value):
     dict(
         name="step_clips_after_optimizer_step",
         replaces="train_step",
-        source=_edit(_STEP, '''    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
-    optimizer.step()''', '''    optimizer.step()
-    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)'''),
+        edit=[
+            ("    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n"
+             "    optimizer.step()",
+             "    optimizer.step()\n"
+             "    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)"),
+        ],
         expect="before optimizer.step()",
     ),
     dict(
         name="step_without_zero_grad",           # gradients accumulate across steps
         replaces="train_step",
-        source=_edit(_STEP, "    optimizer.zero_grad()\n", ""),
+        edit=[
+            ("    optimizer.zero_grad()\n", ""),
+        ],
         expect="zero_grad",
     ),
     dict(
         name="step_clips_each_parameter",
         replaces="train_step",
-        source=_edit(_STEP, "grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)",
-                     "grad_norm = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])\n"
-                     "    for p in model.parameters():\n"
-                     "        torch.nn.utils.clip_grad_norm_([p], max_norm)"),
+        edit=[
+            ("grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)",
+             "grad_norm = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])\n"
+             "    for p in model.parameters():\n"
+             "        torch.nn.utils.clip_grad_norm_([p], max_norm)"),
+        ],
         expect="not each parameter",
     ),
     dict(
         name="step_clips_each_entry",
         replaces="train_step",
-        source=_edit(_STEP, "grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)",
-                     "grad_norm = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])\n"
-                     "    torch.nn.utils.clip_grad_value_(model.parameters(), max_norm)"),
+        edit=[
+            ("grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)",
+             "grad_norm = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])\n"
+             "    torch.nn.utils.clip_grad_value_(model.parameters(), max_norm)"),
+        ],
         expect="clip_grad_value_",
     ),
     dict(
         name="step_always_rescales_to_clip",     # normalises every gradient to norm clip
         replaces="train_step",
-        source='''
-def train_step(model, x, y, optimizer, clip=1.0, loss_fn=F.mse_loss):
-    model.train()
-    optimizer.zero_grad()
-    loss = loss_fn(model(x), y)
-    loss.backward()
-    grad_norm = torch.sqrt(sum((p.grad ** 2).sum() for p in model.parameters()))
-    if clip is not None:
-        for p in model.parameters():
-            p.grad *= clip / grad_norm
-    optimizer.step()
-    return loss.item(), float(grad_norm)
-''',
+        edit=[
+            ('max_norm = float("inf") if clip is None else clip\n'
+             "    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)",
+             "grad_norm = torch.sqrt(sum((p.grad ** 2).sum() for p in model.parameters()))\n"
+             "    if clip is not None:\n"
+             "        for p in model.parameters():\n"
+             "            p.grad *= clip / grad_norm"),
+        ],
         expect="only when its global norm exceeds clip",
     ),
     dict(
         name="step_returns_tensors",
         replaces="train_step",
-        source=_edit(_STEP, "return loss.item(), float(grad_norm)", "return loss, grad_norm"),
+        edit=[
+            ("return loss.item(), float(grad_norm)", "return loss, grad_norm"),
+        ],
         expect="python floats",
     ),
     dict(
         name="step_returns_norm_after_clipping",
         replaces="train_step",
-        source=_edit(_STEP, "return loss.item(), float(grad_norm)",
-                     "return loss.item(), float(torch.nn.utils.get_total_norm([p.grad for p in model.parameters()]))"),
+        edit=[
+            ("return loss.item(), float(grad_norm)",
+             "return loss.item(), float(torch.nn.utils.get_total_norm([p.grad for p in model.parameters()]))"),
+        ],
         expect="AFTER clipping",
     ),
     dict(
         name="step_ignores_loss_fn",
         replaces="train_step",
-        source=_edit(_STEP, "loss = loss_fn(model(x), y)", "loss = F.mse_loss(model(x), y)"),
+        edit=[
+            ("loss = loss_fn(model(x), y)", "loss = F.mse_loss(model(x), y)"),
+        ],
         expect="loss_fn argument",
     ),
     dict(
         name="step_no_train_mode",
         replaces="train_step",
-        source=_edit(_STEP, "    model.train()\n", ""),
+        edit=[
+            ("    model.train()\n", ""),
+        ],
         expect="training mode",
     ),
     # ------------------------------------------------------------------ evaluate_mse
     dict(
         name="eval_in_train_mode",
         replaces="evaluate_mse",
-        source=_edit(_EVAL, "    model.eval()\n", ""),
+        edit=[
+            ("    model.eval()\n", ""),
+        ],
         expect="model.eval()",
     ),
     dict(
         name="eval_with_grad",
         replaces="evaluate_mse",
-        source='''
-def evaluate_mse(model, x, y):
-    was_training = model.training
-    model.eval()
-    mse = F.mse_loss(model(x), y).item()
-    model.train(was_training)
-    return mse
-''',
+        edit=[
+            ("with torch.no_grad():\n"
+             "        mse = F.mse_loss(model(x), y).item()",
+             "mse = F.mse_loss(model(x), y).item()"),
+        ],
         expect="torch.no_grad()",
     ),
     dict(
         name="eval_mode_not_restored",
         replaces="evaluate_mse",
-        source=_edit(_EVAL, "    model.train(was_training)\n", ""),
+        edit=[
+            ("    model.train(was_training)\n", ""),
+        ],
         expect="left in eval mode",
     ),
     dict(
         name="eval_always_back_to_train",
         replaces="evaluate_mse",
-        source=_edit(_EVAL, "model.train(was_training)", "model.train()"),
+        edit=[("model.train(was_training)", "model.train()")],
         expect="stay in eval mode",
     ),
     dict(
         name="eval_sum_of_squares",
         replaces="evaluate_mse",
-        source=_edit(_EVAL, "mse = F.mse_loss(model(x), y).item()", "mse = ((model(x) - y) ** 2).sum().item()"),
+        edit=[
+            ("mse = F.mse_loss(model(x), y).item()", "mse = ((model(x) - y) ** 2).sum().item()"),
+        ],
         expect="SUM of squared errors",
     ),
     dict(
         name="eval_rmse",
         replaces="evaluate_mse",
-        source=_edit(_EVAL, "mse = F.mse_loss(model(x), y).item()", "mse = F.mse_loss(model(x), y).sqrt().item()"),
+        edit=[
+            ("mse = F.mse_loss(model(x), y).item()", "mse = F.mse_loss(model(x), y).sqrt().item()"),
+        ],
         expect="square root",
     ),
     dict(
         name="eval_returns_tensor",
         replaces="evaluate_mse",
-        source=_edit(_EVAL, "mse = F.mse_loss(model(x), y).item()", "mse = F.mse_loss(model(x), y)"),
+        edit=[
+            ("mse = F.mse_loss(model(x), y).item()", "mse = F.mse_loss(model(x), y)"),
+        ],
         expect="python float",
     ),
 ]

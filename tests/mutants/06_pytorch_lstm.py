@@ -1,9 +1,13 @@
 """Real student mistakes for 06_pytorch_lstm.
 
-Each mutant redefines one graded function of solutions/06_pytorch_lstm/06_pytorch_lstm.ipynb
-the way a student gets it wrong; the mutation harness (autograder.integrity) checks that some
-graded test cell then fails and that its error message contains `expect`. `torch`, `nn`, `F`,
-`math`, `pack_padded_sequence` and `pad_packed_sequence` come from the notebook's setup cell.
+Each mutant redefines one graded function of solutions/06_pytorch_lstm/06_pytorch_lstm.ipynb the
+way a student gets it wrong; the mutation harness (autograder.authoring.mutants) checks that
+some graded test cell then fails and that its error message contains `expect`. `torch`, `nn`,
+`F`, `math`, `pack_padded_sequence` and `pad_packed_sequence` come from the notebook's setup
+cell.
+
+A mutant is its whole `source` here (the harness also takes `edit`: (old, new) texts replaced in
+the reference function, for a mistake that is a small change of it).
 
 `ScratchLSTM` is a class, and the harness appends a mutant to the solution cell that defines
 the *function* it replaces: the class mutants therefore name `initial_state` (defined in the

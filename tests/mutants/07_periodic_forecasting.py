@@ -2,22 +2,24 @@
 
 Each mutant redefines one graded function of
 solutions/07_periodic_forecasting/07_periodic_forecasting.ipynb the way a student gets it wrong;
-the mutation harness (autograder.integrity) checks that some graded test cell then fails and
-that its error message contains `expect`. `np`, `torch`, `nn` come from the setup cell.
+the mutation harness (autograder.authoring.mutants) checks that some graded test cell then fails
+and that its error message contains `expect`. `np`, `torch`, `nn` come from the setup cell.
+
+A mutant is its whole `source`, or `edit`: (old, new) texts, each replaced once in the reference
+function of the solution cell.
 """
+
 
 MUTANTS = [
     dict(
         name="scaler_fitted_on_full_series",
         replaces="prepare_training_data",
-        source='''
-def prepare_training_data(series, n_in, n_out, val_frac, test_frac):
-    train_idx, val_idx, test_idx = chronological_split(len(series), val_frac, test_frac)
-    scaler = fit_scaler(series)
-    train = np.asarray(series, dtype=np.float64)[train_idx]
-    X, Y = make_windows(apply_scaler(train, scaler), n_in, n_out)
-    return X, Y, scaler, (train_idx, val_idx, test_idx)
-''',
+        edit=[
+            ("train = np.asarray(series, dtype=np.float64)[train_idx]\n"
+             "    scaler = fit_scaler(train)",
+             "scaler = fit_scaler(series)\n"
+             "    train = np.asarray(series, dtype=np.float64)[train_idx]"),
+        ],
         expect="leak",
     ),
     dict(
@@ -107,14 +109,7 @@ def seasonal_naive(history, season, horizon):
     dict(
         name="mape_as_fraction",
         replaces="mape",
-        source='''
-def mape(y, y_hat):
-    y, y_hat = np.asarray(y, dtype=np.float64), np.asarray(y_hat, dtype=np.float64)
-    keep = y != 0
-    if not keep.any():
-        return float("nan")
-    return float(np.mean(np.abs((y[keep] - y_hat[keep]) / y[keep])))
-''',
+        edit=[("float(100.0 * np.mean(", "float(np.mean(")],
         expect="percent",
     ),
     dict(

@@ -4,24 +4,10 @@ reversing padded sequences, packed bidirectional LSTM in torch).
 Each mutant redefines one graded function of solutions/08_bidirectional/08_bidirectional.ipynb.
 The bilstm_forward mutants call the reference lstm_forward of the notebook. `expect` is text
 that must appear in the message of a failing test cell: the hint that names the mistake.
+
+A mutant is its whole `source`, or `edit`: (old, new) texts, each replaced once in the reference
+function of the solution cell.
 """
-
-# The reference bidirectional pass, which most bilstm_forward mutants change in one place.
-_BILSTM = '''
-def bilstm_forward(x, h0, c0, params_fwd, params_bwd):
-    hs_f, (h_f, c_f), _ = lstm_forward(x, h0[0], c0[0], params_fwd)
-    hs_r, (h_b, c_b), _ = lstm_forward(x[:, ::-1], h0[1], c0[1], params_bwd)
-    hs_b = hs_r[:, ::-1]
-    hs = np.concatenate([hs_f, hs_b], axis=-1)
-    h_n = np.stack([h_f, h_b])
-    c_n = np.stack([c_f, c_b])
-    return hs, (h_n, c_n)
-'''
-
-
-def _bilstm(old, new):
-    assert _BILSTM.count(old) == 1, old
-    return _BILSTM.replace(old, new)
 
 
 # The reference LSTM loop, for the lstm_forward mutants.
@@ -49,21 +35,6 @@ def _lstm(old, new):
     return _LSTM.replace(old, new)
 
 
-_PACKED = '''
-def bilstm_packed(lstm, x, lengths):
-    lengths = torch.as_tensor(lengths).cpu()
-    packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-    out_packed, (h_n, _) = lstm(packed)
-    out, _ = pad_packed_sequence(out_packed, batch_first=True, total_length=x.shape[1])
-    return out, h_n
-'''
-
-
-def _packed(old, new):
-    assert _PACKED.count(old) == 1, old
-    return _PACKED.replace(old, new)
-
-
 MUTANTS = [
     # ------------------------------------------------------------------ lstm_forward
     dict(
@@ -89,76 +60,91 @@ MUTANTS = [
     dict(
         name="bwd_outputs_not_rereversed",
         replaces="bilstm_forward",
-        source=_bilstm("hs_b = hs_r[:, ::-1]", "hs_b = hs_r"),
+        edit=[("hs_b = hs_r[:, ::-1]", "hs_b = hs_r")],
         expect="not re-reversed",
     ),
     dict(
         name="bwd_h_n_from_wrong_end",
         replaces="bilstm_forward",
-        source=_bilstm("h_n = np.stack([h_f, h_b])", "h_n = np.stack([h_f, hs_b[:, -1]])"),
+        edit=[
+            ("h_n = np.stack([h_f, h_b])", "h_n = np.stack([h_f, hs_b[:, -1]])"),
+        ],
         expect="wrong end",
     ),
     dict(
         name="forward_concatenated_with_itself",
         replaces="bilstm_forward",
-        source=_bilstm("hs = np.concatenate([hs_f, hs_b], axis=-1)",
-                       "hs = np.concatenate([hs_f, hs_f], axis=-1)"),
+        edit=[
+            ("hs = np.concatenate([hs_f, hs_b], axis=-1)",
+             "hs = np.concatenate([hs_f, hs_f], axis=-1)"),
+        ],
         expect="concatenated with itself",
     ),
     dict(
         name="initial_states_of_directions_swapped",
         replaces="bilstm_forward",
-        source=_bilstm('''
-    hs_f, (h_f, c_f), _ = lstm_forward(x, h0[0], c0[0], params_fwd)
-    hs_r, (h_b, c_b), _ = lstm_forward(x[:, ::-1], h0[1], c0[1], params_bwd)''', '''
-    hs_f, (h_f, c_f), _ = lstm_forward(x, h0[1], c0[1], params_fwd)
-    hs_r, (h_b, c_b), _ = lstm_forward(x[:, ::-1], h0[0], c0[0], params_bwd)'''),
+        edit=[
+            ("lstm_forward(x, h0[0], c0[0], params_fwd)",
+             "lstm_forward(x, h0[1], c0[1], params_fwd)"),
+            ("lstm_forward(x[:, ::-1], h0[1], c0[1], params_bwd)",
+             "lstm_forward(x[:, ::-1], h0[0], c0[0], params_bwd)"),
+        ],
         expect="swapped",
     ),
     dict(
         name="concatenation_order_bwd_fwd",
         replaces="bilstm_forward",
-        source=_bilstm("hs = np.concatenate([hs_f, hs_b], axis=-1)",
-                       "hs = np.concatenate([hs_b, hs_f], axis=-1)"),
+        edit=[
+            ("hs = np.concatenate([hs_f, hs_b], axis=-1)",
+             "hs = np.concatenate([hs_b, hs_f], axis=-1)"),
+        ],
         expect="[bwd, fwd]",
     ),
     dict(
         name="params_fwd_for_both_directions",
         replaces="bilstm_forward",
-        source=_bilstm("lstm_forward(x[:, ::-1], h0[1], c0[1], params_bwd)",
-                       "lstm_forward(x[:, ::-1], h0[1], c0[1], params_fwd)"),
+        edit=[
+            ("lstm_forward(x[:, ::-1], h0[1], c0[1], params_bwd)",
+             "lstm_forward(x[:, ::-1], h0[1], c0[1], params_fwd)"),
+        ],
         expect="params_bwd",
     ),
     dict(
         name="h_n_concatenated_to_B_2H",
         replaces="bilstm_forward",
-        source=_bilstm('''
-    h_n = np.stack([h_f, h_b])
-    c_n = np.stack([c_f, c_b])''', '''
-    h_n = np.concatenate([h_f, h_b], axis=-1)
-    c_n = np.concatenate([c_f, c_b], axis=-1)'''),
+        edit=[
+            ("h_n = np.stack([h_f, h_b])", "h_n = np.concatenate([h_f, h_b], axis=-1)"),
+            ("c_n = np.stack([c_f, c_b])", "c_n = np.concatenate([c_f, c_b], axis=-1)"),
+        ],
         expect="(2, B, H)",
     ),
     dict(
         name="c_n_from_the_forward_direction_twice",
         replaces="bilstm_forward",
-        source=_bilstm("c_n = np.stack([c_f, c_b])", "c_n = np.stack([c_f, c_f])"),
+        edit=[
+            ("c_n = np.stack([c_f, c_b])", "c_n = np.stack([c_f, c_f])"),
+        ],
         expect="wrong direction",
     ),
     dict(
         name="backward_ignores_h0",
         replaces="bilstm_forward",
-        source=_bilstm("lstm_forward(x[:, ::-1], h0[1], c0[1], params_bwd)",
-                       "lstm_forward(x[:, ::-1], np.zeros_like(h0[1]), np.zeros_like(c0[1]), params_bwd)"),
+        edit=[
+            ("lstm_forward(x[:, ::-1], h0[1], c0[1], params_bwd)",
+             "lstm_forward(x[:, ::-1], np.zeros_like(h0[1]), np.zeros_like(c0[1]), params_bwd)"),
+        ],
         expect="h0[1], c0[1]",
     ),
     dict(
         name="backward_reads_x_forwards",
         replaces="bilstm_forward",
-        source=_bilstm('''
-    hs_r, (h_b, c_b), _ = lstm_forward(x[:, ::-1], h0[1], c0[1], params_bwd)
-    hs_b = hs_r[:, ::-1]''', '''
-    hs_b, (h_b, c_b), _ = lstm_forward(x, h0[1], c0[1], params_bwd)'''),
+        edit=[
+            # the backward direction reads x forwards ...
+            ("hs_r, (h_b, c_b), _ = lstm_forward(x[:, ::-1], h0[1], c0[1], params_bwd)",
+             "hs_b, (h_b, c_b), _ = lstm_forward(x, h0[1], c0[1], params_bwd)"),
+            # ... and its outputs are not flipped back
+            ("hs_b = hs_r[:, ::-1]", ""),
+        ],
         expect="backward direction",
     ),
     # ------------------------------------------------------------------ reverse_padded
@@ -224,51 +210,43 @@ def bilstm_packed(lstm, x, lengths):
     dict(
         name="packed_without_total_length",
         replaces="bilstm_packed",
-        source=_packed("pad_packed_sequence(out_packed, batch_first=True, total_length=x.shape[1])",
-                       "pad_packed_sequence(out_packed, batch_first=True)"),
+        edit=[
+            ("pad_packed_sequence(out_packed, batch_first=True, total_length=x.shape[1])",
+             "pad_packed_sequence(out_packed, batch_first=True)"),
+        ],
         expect="total_length",
     ),
     dict(
         name="packed_sorted_by_hand_never_unsorted",
         replaces="bilstm_packed",
-        source='''
-def bilstm_packed(lstm, x, lengths):
-    lengths = torch.as_tensor(lengths).cpu()
-    order = torch.argsort(lengths, descending=True)
-    packed = pack_padded_sequence(x[order], lengths[order], batch_first=True)
-    out_packed, (h_n, _) = lstm(packed)
-    out, _ = pad_packed_sequence(out_packed, batch_first=True, total_length=x.shape[1])
-    return out, h_n
-''',
+        edit=[
+            ("packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)",
+             "order = torch.argsort(lengths, descending=True)\n"
+             "    packed = pack_padded_sequence(x[order], lengths[order], batch_first=True)"),
+        ],
         expect="batch order",
     ),
     dict(
         name="packed_h_n_read_from_last_padded_step",
         replaces="bilstm_packed",
-        source='''
-def bilstm_packed(lstm, x, lengths):
-    lengths = torch.as_tensor(lengths).cpu()
-    packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-    out_packed, _ = lstm(packed)
-    out, _ = pad_packed_sequence(out_packed, batch_first=True, total_length=x.shape[1])
-    H = lstm.hidden_size
-    h_n = torch.stack([out[:, -1, :H], out[:, 0, H:]])
-    return out, h_n
-''',
+        edit=[
+            ("out_packed, (h_n, _) = lstm(packed)", "out_packed, _ = lstm(packed)"),
+            ("out, _ = pad_packed_sequence(out_packed, batch_first=True, total_length=x.shape[1])",
+             "out, _ = pad_packed_sequence(out_packed, batch_first=True, total_length=x.shape[1])\n"
+             "    H = lstm.hidden_size\n"
+             "    h_n = torch.stack([out[:, -1, :H], out[:, 0, H:]])"),
+        ],
         expect="lengths[b] - 1",
     ),
     dict(
         name="packed_h_n_from_padded_run",
         replaces="bilstm_packed",
-        source='''
-def bilstm_packed(lstm, x, lengths):
-    lengths = torch.as_tensor(lengths).cpu()
-    packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-    out_packed, _ = lstm(packed)
-    out, _ = pad_packed_sequence(out_packed, batch_first=True, total_length=x.shape[1])
-    _, (h_n, _) = lstm(x)
-    return out, h_n
-''',
+        edit=[
+            ("out_packed, (h_n, _) = lstm(packed)", "out_packed, _ = lstm(packed)"),
+            ("out, _ = pad_packed_sequence(out_packed, batch_first=True, total_length=x.shape[1])",
+             "out, _ = pad_packed_sequence(out_packed, batch_first=True, total_length=x.shape[1])\n"
+             "    _, (h_n, _) = lstm(x)"),
+        ],
         expect="padded batch",
     ),
 ]

@@ -4,6 +4,9 @@ character, truncated BPTT with the state carried and detached, sampling with a t
 Each mutant redefines one graded function of
 solutions/09_language_modeling/09_language_modeling.ipynb. `expect` is text that must appear in
 the message of a failing test cell: the hint that names the mistake.
+
+A mutant is its whole `source` here (the harness also takes `edit`: (old, new) texts replaced in
+the reference function, for a mistake that is a small change of it).
 """
 
 MUTANTS = [

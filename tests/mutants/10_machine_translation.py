@@ -5,7 +5,11 @@ Each mutant redefines one graded function of
 solutions/10_machine_translation/10_machine_translation.ipynb the way a student gets it wrong.
 `expect` is text that must appear in the message of a failing test cell: the hint that names
 the mistake. `np`, `torch`, `F`, `BOS`, `EOS` and `PAD` come from the notebook's setup cell.
+
+A mutant is its whole `source`, or `edit`: (old, new) texts, each replaced once in the reference
+function of the solution cell.
 """
+
 
 MUTANTS = [
     # ------------------------------------------------------------------ teacher_forcing_batch
@@ -95,63 +99,50 @@ def teacher_forcing_batch(targets, lengths):
     dict(
         name="attention_softmax_over_batch",
         replaces="attention_step",
-        source='''
-def attention_step(query, keys, src_mask, W_a):
-    scores = torch.einsum("bi,ij,bsj->bs", query, W_a, keys)
-    scores = scores.masked_fill(~src_mask, float("-inf"))
-    weights = torch.softmax(scores, dim=0)        # weights not normalised over the source
-    context = torch.einsum("bs,bsh->bh", weights, keys)
-    return context, weights
-''',
+        edit=[
+            # weights not normalised over the source
+            ("weights = torch.softmax(scores, dim=1)", "weights = torch.softmax(scores, dim=0)"),
+        ],
         expect="over the source positions",
     ),
     dict(
         name="attention_without_mask",
         replaces="attention_step",
-        source='''
-def attention_step(query, keys, src_mask, W_a):
-    scores = torch.einsum("bi,ij,bsj->bs", query, W_a, keys)
-    weights = torch.softmax(scores, dim=1)        # padding attended like a word
-    context = torch.einsum("bs,bsh->bh", weights, keys)
-    return context, weights
-''',
+        edit=[
+            # padding attended like a word
+            ('scores = scores.masked_fill(~src_mask, float("-inf"))', ""),
+        ],
         expect="padded source positions",
     ),
     dict(
         name="attention_mask_multiplied_into_scores",
         replaces="attention_step",
-        source='''
-def attention_step(query, keys, src_mask, W_a):
-    scores = torch.einsum("bi,ij,bsj->bs", query, W_a, keys) * src_mask   # score 0 is not "no weight"
-    weights = torch.softmax(scores, dim=1)
-    context = torch.einsum("bs,bsh->bh", weights, keys)
-    return context, weights
-''',
+        edit=[
+            # score 0 is not "no weight"
+            ("query, W_a, keys)", "query, W_a, keys) * src_mask"),
+            ('scores = scores.masked_fill(~src_mask, float("-inf"))', ""),
+        ],
         expect="mask the padded scores before the softmax",
     ),
     dict(
         name="attention_mask_after_softmax",
         replaces="attention_step",
-        source='''
-def attention_step(query, keys, src_mask, W_a):
-    scores = torch.einsum("bi,ij,bsj->bs", query, W_a, keys)
-    weights = torch.softmax(scores, dim=1) * src_mask      # zeroed afterwards, not renormalised
-    context = torch.einsum("bs,bsh->bh", weights, keys)
-    return context, weights
-''',
+        edit=[
+            # zeroed afterwards, not renormalised
+            ('scores = scores.masked_fill(~src_mask, float("-inf"))\n'
+             "    weights = torch.softmax(scores, dim=1)",
+             "weights = torch.softmax(scores, dim=1) * src_mask"),
+        ],
         expect="not to 1",
     ),
     dict(
         name="attention_W_a_transposed",
         replaces="attention_step",
-        source='''
-def attention_step(query, keys, src_mask, W_a):
-    scores = torch.einsum("bsi,ij,bj->bs", keys, W_a, query)       # hbar^T W_a h
-    scores = scores.masked_fill(~src_mask, float("-inf"))
-    weights = torch.softmax(scores, dim=1)
-    context = torch.einsum("bs,bsh->bh", weights, keys)
-    return context, weights
-''',
+        edit=[
+            # hbar^T W_a h
+            ('scores = torch.einsum("bi,ij,bsj->bs", query, W_a, keys)',
+             'scores = torch.einsum("bsi,ij,bj->bs", keys, W_a, query)'),
+        ],
         expect="W_a transposed",
     ),
     dict(
@@ -170,14 +161,11 @@ def attention_step(query, keys, src_mask, W_a):
     dict(
         name="attention_context_summed_over_features",
         replaces="attention_step",
-        source='''
-def attention_step(query, keys, src_mask, W_a):
-    scores = torch.einsum("bi,ij,bsj->bs", query, W_a, keys)
-    scores = scores.masked_fill(~src_mask, float("-inf"))
-    weights = torch.softmax(scores, dim=1)
-    context = (weights[:, :, None] * keys).sum(dim=2)       # wrong axis: (B, S)
-    return context, weights
-''',
+        edit=[
+            # wrong axis: (B, S)
+            ('context = torch.einsum("bs,bsh->bh", weights, keys)',
+             "context = (weights[:, :, None] * keys).sum(dim=2)"),
+        ],
         expect="over the source axis",
     ),
     # ------------------------------------------------------------------ greedy_decode

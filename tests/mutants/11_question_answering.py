@@ -4,21 +4,21 @@ questions, the LSTM reader's token sequence, the masked softmax, one hop of atte
 Each mutant redefines one graded function of
 solutions/11_question_answering/11_question_answering.ipynb. `expect` is text that must appear in
 the message of a failing test cell: the hint that names the mistake.
+
+A mutant is its whole `source`, or `edit`: (old, new) texts, each replaced once in the reference
+function of the solution cell.
 """
+
 
 MUTANTS = [
     # ------------------------------------------------------------------ build_vocab
     dict(
         name="vocab_numbered_from_zero",
         replaces="build_vocab",
-        source='''
-def build_vocab(examples):
-    words = set()
-    for example in examples:
-        for text in example.story + [example.question, example.answer]:
-            words.update(babi.tokenize(text))
-    return {word: i for i, word in enumerate(sorted(words))}
-''',
+        edit=[
+            ("return {word: i for i, word in enumerate(sorted(words), start=1)}",
+             "return {word: i for i, word in enumerate(sorted(words))}"),
+        ],
         expect="index 0 is the padding",
     ),
     dict(
@@ -63,81 +63,37 @@ def build_vocab(examples):
     dict(
         name="vectorize_keeps_first_sentences",
         replaces="vectorize",
-        source='''
-def vectorize(examples, word_index, n_sentences, n_words):
-    N = len(examples)
-    stories = np.zeros((N, n_sentences, n_words), dtype=np.int64)
-    questions = np.zeros((N, n_words), dtype=np.int64)
-    answers = np.zeros(N, dtype=np.int64)
-    for n, example in enumerate(examples):
-        for k, sentence in enumerate(example.story[:n_sentences]):
-            words = [word_index[w] for w in babi.tokenize(sentence)]
-            stories[n, k, :len(words)] = words
-        words = [word_index[w] for w in babi.tokenize(example.question)]
-        questions[n, :len(words)] = words
-        answers[n] = word_index[example.answer]
-    return stories, questions, answers
-''',
+        edit=[
+            ("for k, sentence in enumerate(example.story[-n_sentences:]):",
+             "for k, sentence in enumerate(example.story[:n_sentences]):"),
+        ],
         expect="most recent",
     ),
     dict(
         name="vectorize_latest_sentence_first",
         replaces="vectorize",
-        source='''
-def vectorize(examples, word_index, n_sentences, n_words):
-    N = len(examples)
-    stories = np.zeros((N, n_sentences, n_words), dtype=np.int64)
-    questions = np.zeros((N, n_words), dtype=np.int64)
-    answers = np.zeros(N, dtype=np.int64)
-    for n, example in enumerate(examples):
-        for k, sentence in enumerate(example.story[::-1][:n_sentences]):
-            words = [word_index[w] for w in babi.tokenize(sentence)]
-            stories[n, k, :len(words)] = words
-        words = [word_index[w] for w in babi.tokenize(example.question)]
-        questions[n, :len(words)] = words
-        answers[n] = word_index[example.answer]
-    return stories, questions, answers
-''',
+        edit=[
+            ("for k, sentence in enumerate(example.story[-n_sentences:]):",
+             "for k, sentence in enumerate(example.story[::-1][:n_sentences]):"),
+        ],
         expect="reverse order",
     ),
     dict(
         name="vectorize_pads_in_front",
         replaces="vectorize",
-        source='''
-def vectorize(examples, word_index, n_sentences, n_words):
-    N = len(examples)
-    stories = np.zeros((N, n_sentences, n_words), dtype=np.int64)
-    questions = np.zeros((N, n_words), dtype=np.int64)
-    answers = np.zeros(N, dtype=np.int64)
-    for n, example in enumerate(examples):
-        for k, sentence in enumerate(example.story[-n_sentences:]):
-            words = [word_index[w] for w in babi.tokenize(sentence)]
-            stories[n, k, n_words - len(words):] = words
-        words = [word_index[w] for w in babi.tokenize(example.question)]
-        questions[n, n_words - len(words):] = words
-        answers[n] = word_index[example.answer]
-    return stories, questions, answers
-''',
+        edit=[
+            ("stories[n, k, :len(words)] = words", "stories[n, k, n_words - len(words):] = words"),
+            ("questions[n, :len(words)] = words", "questions[n, n_words - len(words):] = words"),
+        ],
         expect="pad at the end",
     ),
     dict(
         name="vectorize_answer_as_location_number",
         replaces="vectorize",
-        source='''
-def vectorize(examples, word_index, n_sentences, n_words):
-    N = len(examples)
-    stories = np.zeros((N, n_sentences, n_words), dtype=np.int64)
-    questions = np.zeros((N, n_words), dtype=np.int64)
-    answers = np.zeros(N, dtype=np.int64)
-    for n, example in enumerate(examples):
-        for k, sentence in enumerate(example.story[-n_sentences:]):
-            words = [word_index[w] for w in babi.tokenize(sentence)]
-            stories[n, k, :len(words)] = words
-        words = [word_index[w] for w in babi.tokenize(example.question)]
-        questions[n, :len(words)] = words
-        answers[n] = babi.LOCATIONS.index(example.answer)
-    return stories, questions, answers
-''',
+        edit=[
+            ("answers[n] = word_index[example.answer]",
+             "answers[n] = babi.LOCATIONS.index(example.answer)"),
+        ],
         expect="word_index[answer]",
     ),
     # ------------------------------------------------------------------ story_tokens
@@ -160,16 +116,9 @@ def story_tokens(stories, questions):
     dict(
         name="tokens_question_first",
         replaces="story_tokens",
-        source='''
-def story_tokens(stories, questions):
-    stories, questions = np.asarray(stories), np.asarray(questions)
-    rows = [np.concatenate([q[q > 0], s[s > 0]]) for s, q in zip(stories, questions)]
-    lengths = np.array([len(r) for r in rows], dtype=np.int64)
-    tokens = np.zeros((len(rows), lengths.max()), dtype=np.int64)
-    for n, row in enumerate(rows):
-        tokens[n, :len(row)] = row
-    return tokens, lengths
-''',
+        edit=[
+            ("np.concatenate([s[s > 0], q[q > 0]])", "np.concatenate([q[q > 0], s[s > 0]])"),
+        ],
         expect="after the story",
     ),
     dict(

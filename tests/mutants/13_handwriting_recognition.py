@@ -4,7 +4,11 @@ recursion in log space, the loss, best-path decoding, the edit distance and the 
 Each mutant redefines one graded function of
 solutions/13_handwriting_recognition/13_handwriting_recognition.ipynb. `expect` is text that
 must appear in the message of a failing test cell: the hint that names the mistake.
+
+A mutant is its whole `source`, or `edit`: (old, new) texts, each replaced once in the reference
+function of the solution cell.
 """
+
 
 MUTANTS = [
     # ------------------------------------------------------------------ extend_with_blanks
@@ -35,13 +39,10 @@ def extend_with_blanks(target, blank):
     dict(
         name="extend_hardcodes_blank_zero",
         replaces="extend_with_blanks",
-        source='''
-def extend_with_blanks(target, blank):
-    target = np.asarray(target, dtype=np.int64).reshape(-1)
-    extended = np.zeros(2 * len(target) + 1, dtype=np.int64)
-    extended[1::2] = target
-    return extended
-''',
+        edit=[
+            ("extended = np.full(2 * len(target) + 1, blank, dtype=np.int64)",
+             "extended = np.zeros(2 * len(target) + 1, dtype=np.int64)"),
+        ],
         expect="blanks at the even positions",
     ),
     # ------------------------------------------------------------------ ctc_alpha
@@ -73,141 +74,63 @@ def ctc_alpha(log_probs, target, blank):
     dict(
         name="alpha_skips_between_repeated_labels",
         replaces="ctc_alpha",
-        source='''
-def ctc_alpha(log_probs, target, blank):
-    log_probs = np.asarray(log_probs, dtype=np.float64)
-    ext = extend_with_blanks(target, blank)
-    T, S = log_probs.shape[0], len(ext)
-    log_alpha = np.full((T, S), -np.inf)
-    log_alpha[0, 0] = log_probs[0, ext[0]]
-    if S > 1:
-        log_alpha[0, 1] = log_probs[0, ext[1]]
-    for t in range(1, T):
-        for s in range(S):
-            total = log_alpha[t - 1, s]
-            if s >= 1:
-                total = np.logaddexp(total, log_alpha[t - 1, s - 1])
-            if s >= 2 and ext[s] != blank:                       # forgot: not between equal labels
-                total = np.logaddexp(total, log_alpha[t - 1, s - 2])
-            log_alpha[t, s] = total + log_probs[t, ext[s]]
-    return log_alpha
-''',
+        edit=[
+            # forgot: not between equal labels
+            ("if s >= 2 and ext[s] != blank and ext[s] != ext[s - 2]:",
+             "if s >= 2 and ext[s] != blank:"),
+        ],
         expect="repeated label",
     ),
     dict(
         name="alpha_skips_into_blanks_too",
         replaces="ctc_alpha",
-        source='''
-def ctc_alpha(log_probs, target, blank):
-    log_probs = np.asarray(log_probs, dtype=np.float64)
-    ext = extend_with_blanks(target, blank)
-    T, S = log_probs.shape[0], len(ext)
-    log_alpha = np.full((T, S), -np.inf)
-    log_alpha[0, 0] = log_probs[0, ext[0]]
-    if S > 1:
-        log_alpha[0, 1] = log_probs[0, ext[1]]
-    for t in range(1, T):
-        for s in range(S):
-            total = log_alpha[t - 1, s]
-            if s >= 1:
-                total = np.logaddexp(total, log_alpha[t - 1, s - 1])
-            if s >= 2 and (ext[s] == blank or ext[s] != ext[s - 2]):  # the blank case of the formula read the wrong way
-                total = np.logaddexp(total, log_alpha[t - 1, s - 2])
-            log_alpha[t, s] = total + log_probs[t, ext[s]]
-    return log_alpha
-''',
+        edit=[
+            # the blank case of the formula read the wrong way
+            ("if s >= 2 and ext[s] != blank and ext[s] != ext[s - 2]:",
+             "if s >= 2 and (ext[s] == blank or ext[s] != ext[s - 2]):"),
+        ],
         expect="never into a blank",
     ),
     dict(
         name="alpha_starts_only_in_the_blank",
         replaces="ctc_alpha",
-        source='''
-def ctc_alpha(log_probs, target, blank):
-    log_probs = np.asarray(log_probs, dtype=np.float64)
-    ext = extend_with_blanks(target, blank)
-    T, S = log_probs.shape[0], len(ext)
-    log_alpha = np.full((T, S), -np.inf)
-    log_alpha[0, 0] = log_probs[0, ext[0]]                       # forgot alpha_0(1)
-    for t in range(1, T):
-        for s in range(S):
-            total = log_alpha[t - 1, s]
-            if s >= 1:
-                total = np.logaddexp(total, log_alpha[t - 1, s - 1])
-            if s >= 2 and ext[s] != blank and ext[s] != ext[s - 2]:
-                total = np.logaddexp(total, log_alpha[t - 1, s - 2])
-            log_alpha[t, s] = total + log_probs[t, ext[s]]
-    return log_alpha
-''',
+        edit=[
+            # forgot alpha_0(1)
+            ("if S > 1:\n        log_alpha[0, 1] = log_probs[0, ext[1]]", ""),
+        ],
         expect="or with the first label",
     ),
     dict(
         name="alpha_starts_anywhere",
         replaces="ctc_alpha",
-        source='''
-def ctc_alpha(log_probs, target, blank):
-    log_probs = np.asarray(log_probs, dtype=np.float64)
-    ext = extend_with_blanks(target, blank)
-    T, S = log_probs.shape[0], len(ext)
-    log_alpha = np.full((T, S), -np.inf)
-    log_alpha[0] = log_probs[0, ext]                             # every position may start
-    for t in range(1, T):
-        for s in range(S):
-            total = log_alpha[t - 1, s]
-            if s >= 1:
-                total = np.logaddexp(total, log_alpha[t - 1, s - 1])
-            if s >= 2 and ext[s] != blank and ext[s] != ext[s - 2]:
-                total = np.logaddexp(total, log_alpha[t - 1, s - 2])
-            log_alpha[t, s] = total + log_probs[t, ext[s]]
-    return log_alpha
-''',
+        edit=[
+            # every position may start
+            ("log_alpha[0, 0] = log_probs[0, ext[0]]\n"
+             "    if S > 1:\n"
+             "        log_alpha[0, 1] = log_probs[0, ext[1]]",
+             "log_alpha[0] = log_probs[0, ext]"),
+        ],
         expect="nowhere else",
     ),
     dict(
         name="alpha_takes_the_max_viterbi",
         replaces="ctc_alpha",
-        source='''
-def ctc_alpha(log_probs, target, blank):
-    log_probs = np.asarray(log_probs, dtype=np.float64)
-    ext = extend_with_blanks(target, blank)
-    T, S = log_probs.shape[0], len(ext)
-    log_alpha = np.full((T, S), -np.inf)
-    log_alpha[0, 0] = log_probs[0, ext[0]]
-    if S > 1:
-        log_alpha[0, 1] = log_probs[0, ext[1]]
-    for t in range(1, T):
-        for s in range(S):
-            total = log_alpha[t - 1, s]
-            if s >= 1:
-                total = max(total, log_alpha[t - 1, s - 1])
-            if s >= 2 and ext[s] != blank and ext[s] != ext[s - 2]:
-                total = max(total, log_alpha[t - 1, s - 2])
-            log_alpha[t, s] = total + log_probs[t, ext[s]]
-    return log_alpha
-''',
+        edit=[
+            ("total = np.logaddexp(total, log_alpha[t - 1, s - 1])",
+             "total = max(total, log_alpha[t - 1, s - 1])"),
+            ("total = np.logaddexp(total, log_alpha[t - 1, s - 2])",
+             "total = max(total, log_alpha[t - 1, s - 2])"),
+        ],
         expect="Viterbi",
     ),
     dict(
         name="alpha_emits_position_not_label",
         replaces="ctc_alpha",
-        source='''
-def ctc_alpha(log_probs, target, blank):
-    log_probs = np.asarray(log_probs, dtype=np.float64)
-    ext = extend_with_blanks(target, blank)
-    T, S = log_probs.shape[0], len(ext)
-    log_alpha = np.full((T, S), -np.inf)
-    log_alpha[0, 0] = log_probs[0, ext[0]]
-    if S > 1:
-        log_alpha[0, 1] = log_probs[0, ext[1]]
-    for t in range(1, T):
-        for s in range(S):
-            total = log_alpha[t - 1, s]
-            if s >= 1:
-                total = np.logaddexp(total, log_alpha[t - 1, s - 1])
-            if s >= 2 and ext[s] != blank and ext[s] != ext[s - 2]:
-                total = np.logaddexp(total, log_alpha[t - 1, s - 2])
-            log_alpha[t, s] = total + log_probs[t, s]            # the position s, not its label ext[s]
-    return log_alpha
-''',
+        edit=[
+            # the position s, not its label ext[s]
+            ("log_alpha[t, s] = total + log_probs[t, ext[s]]",
+             "log_alpha[t, s] = total + log_probs[t, s]"),
+        ],
         expect="log_probs[t, ext[s]]",
     ),
     # ------------------------------------------------------------------ ctc_loss
@@ -265,14 +188,10 @@ def greedy_decode(log_probs, blank):
     dict(
         name="decode_argmax_over_time",
         replaces="greedy_decode",
-        source='''
-def greedy_decode(log_probs, blank):
-    best = np.asarray(log_probs).argmax(axis=0)
-    keep = np.ones(len(best), dtype=bool)
-    keep[1:] = best[1:] != best[:-1]
-    labels = best[keep]
-    return labels[labels != blank].astype(np.int64)
-''',
+        edit=[
+            ("best = np.asarray(log_probs).argmax(axis=1)",
+             "best = np.asarray(log_probs).argmax(axis=0)"),
+        ],
         expect="argmax over axis 1",
     ),
     # ------------------------------------------------------------------ edit_distance
@@ -289,34 +208,20 @@ def edit_distance(a, b):
     dict(
         name="edit_distance_without_substitution",
         replaces="edit_distance",
-        source='''
-def edit_distance(a, b):
-    a, b = list(a), list(b)
-    previous = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            same = previous[j - 1] if a[i - 1] == b[j - 1] else float("inf")
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, same)
-        previous = current
-    return int(previous[-1])
-''',
+        edit=[
+            ("current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1]))",
+             'same = previous[j - 1] if a[i - 1] == b[j - 1] else float("inf")\n'
+             "            current[j] = min(previous[j] + 1, current[j - 1] + 1, same)"),
+        ],
         expect="one substitution costs 1",
     ),
     dict(
         name="edit_distance_first_row_zeros",
         replaces="edit_distance",
-        source='''
-def edit_distance(a, b):
-    a, b = list(a), list(b)
-    previous = [0] * (len(b) + 1)
-    for i in range(1, len(a) + 1):
-        current = [0] * (len(b) + 1)
-        for j in range(1, len(b) + 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1]))
-        previous = current
-    return int(previous[-1])
-''',
+        edit=[
+            ("previous = list(range(len(b) + 1))", "previous = [0] * (len(b) + 1)"),
+            ("current = [i] + [0] * len(b)", "current = [0] * (len(b) + 1)"),
+        ],
         expect="takes n insertions",
     ),
     # ------------------------------------------------------------------ error_rates

@@ -4,7 +4,11 @@ decoding, BLEU's modified precision and corpus BLEU).
 Each mutant redefines one graded function of
 solutions/14_image_captioning/14_image_captioning.ipynb. `expect` is text that must appear in the
 message of a failing test cell: the hint that names the mistake.
+
+A mutant is its whole `source`, or `edit`: (old, new) texts, each replaced once in the reference
+function of the solution cell.
 """
+
 
 MUTANTS = [
     # ------------------------------------------------------------------ teacher_forced_logits
@@ -224,29 +228,17 @@ def modified_precision(candidate, references, n):
     dict(
         name="precision_misses_last_ngram",
         replaces="modified_precision",
-        source='''
-def modified_precision(candidate, references, n):
-    grams = lambda words: Counter(tuple(words[i:i + n]) for i in range(len(words) - n))
-    cand = grams(candidate)
-    ref_max = Counter()
-    for ref in references:
-        ref_max |= grams(ref)
-    return sum((cand & ref_max).values()), sum(cand.values())
-''',
+        edit=[("range(len(words) - n + 1)", "range(len(words) - n)")],
         expect="last n-gram",
     ),
     dict(
         name="precision_counts_distinct_ngrams",
         replaces="modified_precision",
-        source='''
-def modified_precision(candidate, references, n):
-    grams = lambda words: Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
-    cand = grams(candidate)
-    ref_max = Counter()
-    for ref in references:
-        ref_max |= grams(ref)
-    return sum((cand & ref_max).values()), len(cand)      # distinct n-grams, repeats dropped
-''',
+        edit=[
+            # distinct n-grams, repeats dropped
+            ("return sum((cand & ref_max).values()), sum(cand.values())",
+             "return sum((cand & ref_max).values()), len(cand)"),
+        ],
         expect="repeats included",
     ),
     # ------------------------------------------------------------------ corpus_bleu
@@ -309,22 +301,11 @@ def corpus_bleu(candidates, references, max_n=4):
     dict(
         name="bleu_arithmetic_mean",
         replaces="corpus_bleu",
-        source='''
-def corpus_bleu(candidates, references, max_n=4):
-    clipped, totals = np.zeros(max_n), np.zeros(max_n)
-    c = r = 0
-    for cand, refs in zip(candidates, references):
-        for n in range(1, max_n + 1):
-            m, t = modified_precision(cand, refs, n)
-            clipped[n - 1] += m
-            totals[n - 1] += t
-        c += len(cand)
-        r += min((abs(len(ref) - len(cand)), len(ref)) for ref in refs)[1]
-    if (clipped == 0).any():
-        return 0.0
-    brevity = 1.0 if c > r else math.exp(1 - r / c)
-    return float(brevity * np.mean(clipped / totals))
-''',
+        edit=[
+            ("log_precision = np.mean(np.log(clipped / totals))", ""),
+            ("return float(brevity * math.exp(log_precision))",
+             "return float(brevity * np.mean(clipped / totals))"),
+        ],
         expect="geometric",
     ),
     dict(

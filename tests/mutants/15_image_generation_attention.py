@@ -4,6 +4,9 @@ Gaussian filterbank, the read and one write step).
 Each mutant redefines one graded function of
 solutions/15_image_generation_attention/15_image_generation_attention.ipynb. `expect` is text
 that must appear in the message of a failing test cell: the hint that names the mistake.
+
+A mutant is its whole `source` here (the harness also takes `edit`: (old, new) texts replaced in
+the reference function, for a mistake that is a small change of it).
 """
 
 MUTANTS = [

@@ -4,7 +4,11 @@ decoding, word and sentence accuracy).
 Each mutant redefines one graded function of solutions/16_video_to_text/16_video_to_text.ipynb.
 `expect` is text that must appear in the message of a failing test cell: the hint that names
 the mistake.
+
+A mutant is its whole `source`, or `edit`: (old, new) texts, each replaced once in the reference
+function of the solution cell.
 """
+
 
 MUTANTS = [
     # ------------------------------------------------------------------ frame_features
@@ -136,19 +140,11 @@ def greedy_decode(step, context, max_len):
     dict(
         name="greedy_state_not_carried",
         replaces="greedy_decode",
-        source='''
-def greedy_decode(step, context, max_len):
-    B = context.shape[0]
-    previous = torch.full((B,), BOS, dtype=torch.int64)
-    out = torch.full((B, max_len), PAD, dtype=torch.int64)
-    finished = torch.zeros(B, dtype=torch.bool)
-    for t in range(max_len):
-        logits, _ = step(previous, context, None)
-        previous = logits.argmax(dim=-1)
-        out[:, t] = torch.where(finished, torch.full_like(previous, PAD), previous)
-        finished = finished | (previous == EOS)
-    return out
-''',
+        edit=[
+            ("state = None", ""),
+            ("logits, state = step(previous, context, state)",
+             "logits, _ = step(previous, context, None)"),
+        ],
         expect="carry the state",
     ),
     dict(
@@ -169,58 +165,33 @@ def greedy_decode(step, context, max_len):
     dict(
         name="greedy_argmax_without_dim",
         replaces="greedy_decode",
-        source='''
-def greedy_decode(step, context, max_len):
-    B = context.shape[0]
-    previous = torch.full((B,), BOS, dtype=torch.int64)
-    out = torch.full((B, max_len), PAD, dtype=torch.int64)
-    finished = torch.zeros(B, dtype=torch.bool)
-    state = None
-    for t in range(max_len):
-        logits, state = step(previous, context, state)
-        previous = logits.argmax()                     # over all B * V numbers
-        out[:, t] = torch.where(finished, torch.full_like(previous, PAD), previous)
-        finished = finished | (previous == EOS)
-    return out
-''',
+        edit=[
+            # over all B * V numbers
+            ("previous = logits.argmax(dim=-1)", "previous = logits.argmax()"),
+        ],
         expect="argmax over the vocabulary",
     ),
     dict(
         name="greedy_returns_bos",
         replaces="greedy_decode",
-        source='''
-def greedy_decode(step, context, max_len):
-    B = context.shape[0]
-    previous = torch.full((B,), BOS, dtype=torch.int64)
-    out = [previous]
-    finished = torch.zeros(B, dtype=torch.bool)
-    state = None
-    for t in range(max_len):
-        logits, state = step(previous, context, state)
-        previous = logits.argmax(dim=-1)
-        out.append(torch.where(finished, torch.full_like(previous, PAD), previous))
-        finished = finished | (previous == EOS)
-    return torch.stack(out, dim=1)
-''',
+        edit=[
+            ("out = torch.full((B, max_len), PAD, dtype=torch.int64)", "out = [previous]"),
+            ("out[:, t] = torch.where(finished, torch.full_like(previous, PAD), previous)",
+             "out.append(torch.where(finished, torch.full_like(previous, PAD), previous))"),
+            ("return out", "return torch.stack(out, dim=1)"),
+        ],
         expect="without <bos>",
     ),
     dict(
         name="greedy_pads_the_eos_too",
         replaces="greedy_decode",
-        source='''
-def greedy_decode(step, context, max_len):
-    B = context.shape[0]
-    previous = torch.full((B,), BOS, dtype=torch.int64)
-    out = torch.full((B, max_len), PAD, dtype=torch.int64)
-    finished = torch.zeros(B, dtype=torch.bool)
-    state = None
-    for t in range(max_len):
-        logits, state = step(previous, context, state)
-        previous = logits.argmax(dim=-1)
-        finished = finished | (previous == EOS)
-        out[:, t] = torch.where(finished, torch.full_like(previous, PAD), previous)
-    return out
-''',
+        edit=[
+            # finished is updated before the step is written: the EOS itself becomes PAD
+            ("out[:, t] = torch.where(finished, torch.full_like(previous, PAD), previous)\n"
+             "        finished = finished | (previous == EOS)",
+             "finished = finished | (previous == EOS)\n"
+             "        out[:, t] = torch.where(finished, torch.full_like(previous, PAD), previous)"),
+        ],
         expect="<pad> after <eos>",
     ),
     # ------------------------------------------------------------------ word_accuracy
@@ -249,13 +220,11 @@ def word_accuracy(predicted, targets):
     dict(
         name="word_accuracy_mean_of_sentences",
         replaces="word_accuracy",
-        source='''
-def word_accuracy(predicted, targets):
-    predicted, targets = np.asarray(predicted), np.asarray(targets)
-    words = (targets != PAD) & (targets != EOS)
-    per_sentence = ((predicted == targets) & words).sum(axis=1) / words.sum(axis=1)
-    return float(per_sentence.mean())
-''',
+        edit=[
+            ("return float((predicted == targets)[words].mean())",
+             "per_sentence = ((predicted == targets) & words).sum(axis=1) / words.sum(axis=1)\n"
+             "    return float(per_sentence.mean())"),
+        ],
         expect="every word counts once",
     ),
     # ------------------------------------------------------------------ sentence_accuracy

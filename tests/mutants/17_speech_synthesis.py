@@ -5,6 +5,9 @@ duration-only baseline).
 Each mutant redefines one graded function of
 solutions/17_speech_synthesis/17_speech_synthesis.ipynb. `expect` is text that must appear in
 the message of a failing test cell: the hint that names the mistake.
+
+A mutant is its whole `source` here (the harness also takes `edit`: (old, new) texts replaced in
+the reference function, for a mistake that is a small change of it).
 """
 
 MUTANTS = [

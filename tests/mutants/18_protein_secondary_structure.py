@@ -4,6 +4,9 @@ windows, Q3, the confusion matrix, the masked cross-entropy).
 Each mutant redefines one graded function of
 solutions/18_protein_secondary_structure/18_protein_secondary_structure.ipynb. `expect` is text
 that must appear in the message of a failing test cell: the hint that names the mistake.
+
+A mutant is its whole `source` here (the harness also takes `edit`: (old, new) texts replaced in
+the reference function, for a mistake that is a small change of it).
 """
 
 MUTANTS = [
