@@ -13,7 +13,7 @@ Top-level names:
 - ``report(**figures)``: shows a notebook's final figures and hands them to the runner.
 - ``device()``: ``torch.device("cuda")`` when available, else cpu.
 
-Submodules: ``testing``, ``gradcheck``, ``plots``, ``train``, ``widgets``, ``data``.
+Submodules: ``testing``, ``gradcheck``, ``plots``, ``train``, ``progress``, ``widgets``, ``data``.
 """
 
 import importlib
@@ -24,7 +24,7 @@ from .seed import seed_everything
 
 __all__ = ["mode", "budget", "seed_everything", "report", "device"]
 
-_SUBMODULES = ("testing", "gradcheck", "plots", "train", "widgets", "data")
+_SUBMODULES = ("testing", "gradcheck", "plots", "train", "progress", "widgets", "data")
 
 
 def __getattr__(name):

@@ -1,9 +1,9 @@
 """A small torch training loop with a progress bar and a loss history."""
 
 import torch
-from tqdm.auto import tqdm
 
 from .mode import mode
+from .progress import progress_bar
 
 __all__ = ["fit"]
 
@@ -16,9 +16,11 @@ def fit(model, batches, loss_fn, optimizer, *, steps, clip=None, desc="train", p
     ``optimizer.step()``. Tensors in the batch are moved to the device of the model's
     parameters.
 
-    The progress bar (tqdm, notebook-aware) is shown only when ``progress`` is true and
-    ``mode() == "full"``. tqdm writes to stderr, which nbgrader counts against a test cell:
-    call ``fit`` in ordinary cells, never in a test cell (or pass ``progress=False``).
+    The progress bar (``lstmlib.progress.progress_bar``: in a notebook, a widget while it runs,
+    its final state as a line of text once training ends, so a saved notebook shows how training
+    ended) is shown only when ``progress`` is true and ``mode() == "full"``. Outside a notebook
+    it writes to stderr, which nbgrader counts against a test cell: call ``fit`` in ordinary
+    cells, never in a test cell (or pass ``progress=False``).
 
     Inputs:
     - model: a ``torch.nn.Module``; it is put in training mode.
@@ -43,7 +45,7 @@ def fit(model, batches, loss_fn, optimizer, *, steps, clip=None, desc="train", p
     losses = []
     show = bool(progress) and mode() == "full"
     every = max(1, steps // 100)
-    with tqdm(total=steps, desc=desc, disable=not show, leave=True) as bar:
+    with progress_bar(total=steps, desc=desc, disable=not show, leave=True) as bar:
         for step in range(steps):
             x, y = next_batch(step)
             x, y = _to(x, target), _to(y, target)

@@ -10,9 +10,13 @@ __all__ = ["interactive"]
 def interactive(fn, **controls):
     """Show ``fn`` with sliders/dropdowns, or call it once with default values.
 
-    In ``full`` mode with ipywidgets installed this is ``ipywidgets.interact(fn,
-    **controls)``. Otherwise (``ci``/``grading`` mode, or no ipywidgets) ``fn`` is called
-    once with each control's default value, so the cell still draws a static figure.
+    In ``full`` mode, in a Jupyter kernel with ipywidgets installed, the controls are
+    ``ipywidgets.interactive(fn, **controls)`` and ``fn``'s figure (whatever it displays and
+    prints) is an ordinary output of the cell below them, drawn for the default values and
+    redrawn in place when a control moves. So the figure is there wherever the notebook is
+    read: in a saved notebook, in nbconvert's HTML or a headless run, where the widgets
+    themselves cannot be shown. Otherwise (``ci``/``grading`` mode, no ipywidgets, no kernel)
+    ``fn`` is called once with each control's default value: a static figure.
 
     Inputs:
     - fn: function drawing a figure from keyword arguments, e.g. ``fn(T=20, forget=0.9)``.
@@ -24,16 +28,68 @@ def interactive(fn, **controls):
       pairs and dicts), or a plain number, string or bool (default: itself).
 
     Returns:
-    - what ``ipywidgets.interact`` returns, or what ``fn`` returned in the static case.
+    - the ``ipywidgets.interactive`` widget (its ``result`` is what ``fn`` last returned), or
+      what ``fn`` returned in the static case.
     """
     if mode() == "full":
+        from .progress import in_kernel
         try:
             import ipywidgets
         except ImportError:
             ipywidgets = None
-        if ipywidgets is not None:
-            return ipywidgets.interact(fn, **controls)
+        if ipywidgets is not None and in_kernel():
+            return _live(ipywidgets, fn, controls)
     return fn(**{name: default_value(control) for name, control in controls.items()})
+
+
+def _live(ipywidgets, fn, controls):
+    """The controls, then fn's outputs as display outputs with ids, redrawn in place.
+
+    fn is not run inside the widget's Output area (where ``ipywidgets.interactive`` would run
+    it): what is displayed there exists only as long as the widget is shown, and a frontend
+    keeps there the display updates it receives too. The widget built here has only the
+    controls; fn runs when they change.
+    """
+    import functools
+    import traceback
+
+    from IPython.display import display
+    from IPython.utils.capture import capture_output
+    from ipywidgets.widgets.interaction import show_inline_matplotlib_plots
+
+    def run(values):
+        """fn(**values) -> (result, [(data, metadata), ...]): what it printed and displayed."""
+        with capture_output(stdout=True, stderr=False, display=True) as captured:
+            result = fn(**values)
+            show_inline_matplotlib_plots()              # a figure drawn without plt.show()
+        printed = [({"text/plain": captured.stdout}, {})] if captured.stdout else []
+        return result, printed + [(o.data, o.metadata) for o in captured.outputs]
+
+    # The same controls, defaults and signature checks as ipywidgets.interact(fn, **controls).
+    widget = ipywidgets.interactive(functools.wraps(fn)(lambda *args, **kwargs: None), **controls)
+
+    def values():
+        return {w._kwarg: w.get_interact_value() for w in widget.kwargs_widgets}
+
+    widget.result, outputs = run(values())
+    display(widget)
+    handles = [display(data, metadata=metadata, raw=True, display_id=True) for data, metadata in outputs]
+
+    def redraw(change):
+        try:
+            widget.result, outputs = run(values())
+        except Exception:
+            outputs = [({"text/plain": traceback.format_exc()}, {})]
+        for k, handle in enumerate(handles):            # fewer outputs than before: empty the rest
+            data, metadata = outputs[k] if k < len(outputs) else ({"text/plain": ""}, {})
+            handle.update(data, metadata=metadata, raw=True)
+        for data, metadata in outputs[len(handles):]:    # more: show them below
+            handles.append(display(data, metadata=metadata, raw=True, display_id=True))
+
+    for w in widget.kwargs_widgets:
+        if isinstance(w, ipywidgets.ValueWidget):
+            w.observe(redraw, names="value")
+    return widget
 
 
 def default_value(control):

@@ -1,4 +1,6 @@
-"""lstmlib.plots, lstmlib.train.fit and lstmlib.widgets.interactive."""
+"""lstmlib.plots, lstmlib.train.fit (and its progress bar, lstmlib.progress) and lstmlib.widgets.interactive."""
+
+import os
 
 import matplotlib
 
@@ -146,15 +148,79 @@ def test_interactive_static_fallback(monkeypatch):
     assert isinstance(calls[0][0], int)
 
 
-def test_interactive_uses_ipywidgets_in_full_mode(monkeypatch):
+def test_interactive_outside_a_kernel_is_static_in_full_mode(monkeypatch):
+    """Without a Jupyter kernel (a script, these tests) there is nothing to show widgets in."""
     import ipywidgets
 
-    seen = {}
+    monkeypatch.setattr(ipywidgets, "interact", lambda *a, **k: pytest.fail("widgets outside a kernel"))
+    monkeypatch.setattr(ipywidgets, "interactive", lambda *a, **k: pytest.fail("widgets outside a kernel"))
+    assert widgets.interactive(lambda T: T * 2, T=(1, 5)) == 6
 
-    def fake_interact(fn, **controls):
-        seen.update(controls)
-        return "widget"
 
-    monkeypatch.setattr(ipywidgets, "interact", fake_interact)
-    assert widgets.interactive(lambda T: None, T=(1, 5)) == "widget"
-    assert seen == {"T": (1, 5)}
+def test_progress_bar_outside_a_kernel_is_tqdm_text(capsys):
+    from tqdm.std import tqdm
+
+    from lstmlib.progress import in_kernel, progress_bar
+
+    assert not in_kernel()
+    with progress_bar(total=3, desc="plain") as bar:
+        assert type(bar) is tqdm
+        bar.update(3)
+    assert "plain: 100%" in capsys.readouterr().err
+    assert list(progress_bar(range(3), disable=True)) == [0, 1, 2]
+
+
+def _run_notebook(cells, tmp_path, mode="full"):
+    """Execute code cells in a fresh Jupyter kernel (as `lstm-course run` does); the executed
+    notebook as it would be saved."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    env = {**os.environ, "LSTM_COURSE_MODE": mode}
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}},
+                   extra_arguments=["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
+                   ).execute(env=env)
+    path = tmp_path / "saved.ipynb"
+    nbformat.write(nb, str(path))
+    return nbformat.read(str(path), as_version=4)
+
+
+@pytest.mark.slow
+def test_saved_notebook_keeps_the_figure_and_the_final_progress(tmp_path):
+    """In a kernel, full mode: the interactive figure is an ordinary output (saved, redrawn in
+    place when a control moves), and a training progress bar is saved in its final state."""
+    nb = _run_notebook([
+        "%matplotlib inline\nimport matplotlib.pyplot as plt\nimport torch\n"
+        "from lstmlib import widgets\nfrom lstmlib.train import fit",
+        "def draw(f, i):\n    print(f'f = {f:.1f}, i = {i:.1f}')\n    plt.figure(figsize=(2, 2))\n"
+        "    plt.plot([0, 1], [f, i])\n    plt.show()\n    return f + i\n"
+        "w = widgets.interactive(draw, f=(0.0, 1.0, 0.1), i=(0.0, 1.0, 0.1))",
+        "first = w.result\nw.kwargs_widgets[0].value = 0.9      # what moving the slider does\n"
+        "print(first, round(w.result, 2))",
+        "model = torch.nn.Linear(2, 1)\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "x, y = torch.randn(8, 2), torch.randn(8, 1)\n"
+        "losses = fit(model, lambda s: (x, y), torch.nn.functional.mse_loss, opt, steps=7, desc='tiny')",
+    ], tmp_path)
+    slider_cell, moved, training = nb.cells[1].outputs, nb.cells[2].outputs, nb.cells[3].outputs
+    kinds = [sorted(o.get("data", {})) for o in slider_cell]
+    assert "application/vnd.jupyter.widget-view+json" in kinds[0], kinds          # the sliders first
+    texts = [o.data.get("text/plain", "").strip() for o in slider_cell]
+    pngs = [o for o in slider_cell if "image/png" in o.get("data", {})]
+    assert len(pngs) == 1, kinds                                                    # then the figure, saved
+    assert "f = 0.9, i = 0.5" in texts, texts                                       # redrawn after the move
+    assert moved[0].text.split() == ["1.0", "1.4"]
+    shown = [o for o in training if o.output_type != "stream" or o.text.strip()]
+    assert len(shown) == 1 and shown[0].output_type == "display_data", training
+    assert sorted(shown[0].data) == ["text/plain"], shown[0].data                   # no widget left behind
+    final = shown[0].data["text/plain"]
+    assert final.startswith("tiny: 100%") and "7/7" in final and "loss=" in final, final
+
+
+@pytest.mark.slow
+def test_interactive_in_a_kernel_in_ci_mode_is_static(tmp_path):
+    nb = _run_notebook(["%matplotlib inline\nimport matplotlib.pyplot as plt\nfrom lstmlib import widgets",
+                        "def draw(f):\n    plt.plot([0, f])\n    plt.show()\n"
+                        "widgets.interactive(draw, f=(0.0, 1.0))"], tmp_path, mode="ci")
+    kinds = [sorted(o.get("data", {})) for o in nb.cells[1].outputs]
+    assert kinds == [["image/png", "text/plain"]], kinds

@@ -8,6 +8,7 @@ from pathlib import Path
 from nbgrader.apps.api import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
+from .. import lifecycle
 from ..course import REPO, CourseError, check_assignments
 from .config import course_config
 
@@ -30,6 +31,7 @@ def generate_release(out_dir: Path, names: list[str] | None = None, *, db_url: s
         api = NbGraderAPI(coursedir=coursedir, config=c)
         for name in names:
             result = api.generate_assignment(name, force=True, create=True)
+            lifecycle.check()  # nbgrader catches a Ctrl-C too: it is not a failure to report
             if not result["success"]:
                 detail = "\n".join(((result.get("log") or "") + "\n" + (result.get("error") or "")).strip().splitlines()[-25:])
                 raise CourseError(f"nbgrader could not generate {name}:\n{detail}")

@@ -164,10 +164,10 @@ def build_cache(path=CACHE_PATH, frame=FRAME_QUARTERS, progress=True):
     Returns:
     - path: the file written
     """
-    from tqdm.auto import tqdm
+    from ..progress import progress_bar
 
     rolls, names, seen = [], [], set()
-    for p in tqdm(chorale_paths(), desc="parsing chorales", disable=not progress):
+    for p in progress_bar(chorale_paths(), desc="parsing chorales", disable=not progress):
         roll = parse_chorale(p, frame)
         if roll is None or len(roll) == 0:
             continue

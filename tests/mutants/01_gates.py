@@ -188,6 +188,13 @@ def apply_gate(gate_values, v):
 ''',
         expect="0 must block v",
     ),
+    dict(
+        # the docstring's (B, H) taken literally: an einsum that works for 2-d arrays only
+        name="apply_gate_einsum_two_axes_only",
+        replaces="apply_gate",
+        edit=[("return gate_values * v", 'return np.einsum("bh,bh->bh", gate_values, v)')],
+        expect="any shape",
+    ),
     # --- cell_update ---------------------------------------------------------------------
     dict(
         name="cell_update_swaps_f_and_i",
@@ -224,6 +231,14 @@ def cell_update(f, i, g, c_prev):
     return np.tanh(f * c_prev + i * g)
 ''',
         expect="tanh belongs to h = o * tanh(c)",
+    ),
+    dict(
+        # updates the memory in place: right values, but the caller's c_prev is gone
+        name="cell_update_in_place",
+        replaces="cell_update",
+        edit=[("return apply_gate(f, c_prev) + apply_gate(i, g)",
+               "c_prev *= f\n    c_prev += i * g\n    return c_prev")],
+        expect="cell_update changed c_prev in place",
     ),
     # --- calendar_step -------------------------------------------------------------------
     dict(
@@ -316,5 +331,12 @@ def rnn_rewrite(h_prev, W_hh, u):
     return h_prev @ W_hh.T + u
 ''',
         expect="tanh applied to the whole sum",
+    ),
+    dict(
+        # a batch axis assumed: fails on the single state (H,) that the calendar plot passes
+        name="rnn_rewrite_einsum_needs_a_batch",
+        replaces="rnn_rewrite",
+        edit=[("return tanh(h_prev @ W_hh.T + u)", 'return tanh(np.einsum("bh,kh->bk", h_prev, W_hh) + u)')],
+        expect="(H,)",
     ),
 ]

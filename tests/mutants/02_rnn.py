@@ -287,6 +287,15 @@ def clip_grad_norm(grads, max_norm):
 ''',
         expect="sum of squares",
     ),
+    dict(
+        name="clip_returns_input_dict_when_not_clipping",   # "nothing to do": hands back grads itself
+        replaces="clip_grad_norm",
+        edit=[("scale = max_norm / total_norm if total_norm > max_norm else 1.0",
+               "if total_norm <= max_norm:\n"
+               "        return grads, total_norm\n"
+               "    scale = max_norm / total_norm")],
+        expect="returned the input dict itself",
+    ),
     # ------------------------------------------------------------------ jacobian_norms
     dict(
         name="jacobian_frobenius_norm",

@@ -178,4 +178,10 @@ MUTANTS = [
         source=_loop("hs = np.zeros((B, T, H))", "hs = np.zeros((B, T, H), dtype=np.float32)"),
         expect="float32",
     ),
+    dict(
+        name="forward_updates_c0_in_place",          # h, c = h0, c0, then c *= f: the caller's c0 changes
+        replaces="lstm_forward",
+        source=_loop("c = f * c + i * g", "c *= f\n        c += i * g"),
+        expect="changed one of its inputs in place",
+    ),
 ]

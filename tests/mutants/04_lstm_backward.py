@@ -57,6 +57,25 @@ def lstm_backward(dhs, cache):
     return dx, dh_next, dc_next, grads
 '''
 
+# lstm_backward as a loop over the notebook's lstm_step_backward (step caches rebuilt from the
+# reference forward's sequence cache), with the step's dc_prev unpacked and dropped.
+_STEP_LOOP = '''
+def lstm_backward(dhs, cache):
+    x, h0, c0, params, gates, cs, tanh_cs, hs = cache
+    T, B, H = hs.shape
+    dx = np.zeros_like(x)
+    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    dh_next, dc_next = np.zeros((B, H)), np.zeros((B, H))
+    for t in reversed(range(T)):
+        step_cache = {"x": x[:, t], "h_prev": hs[t - 1] if t > 0 else h0, "c_prev": cs[t - 1] if t > 0 else c0,
+                      "i": gates[t, :, :H], "f": gates[t, :, H:2 * H], "g": gates[t, :, 2 * H:3 * H],
+                      "o": gates[t, :, 3 * H:], "tanh_c": tanh_cs[t], "params": params}
+        dx[:, t], dh_next, dc_prev, step_grads = lstm_step_backward(dhs[:, t] + dh_next, dc_next, step_cache)
+        for k in grads:
+            grads[k] += step_grads[k]
+    return dx, dh_next, dc_next, grads
+'''
+
 
 def _step(old, new):
     assert old in _STEP, old
@@ -131,6 +150,41 @@ MUTANTS = [
         replaces="lstm_backward",
         source=_bptt("dc = dc_next + dh * o", "dc = dh * o"),
         expect="dc from step t+1 is not carried back",
+    ),
+    dict(
+        # the loop of the exercise's hint, with the step's dc_prev unpacked and never used:
+        # dc_next stays zero, so no cell gradient reaches step t from step t+1, and dc0 = 0
+        name="bptt_step_loop_drops_dc_prev",
+        replaces="lstm_backward",
+        source=_STEP_LOOP,
+        expect="the cell gradient is not carried to the previous step: pass dc_prev on",
+    ),
+    dict(
+        name="bptt_dc_prev_thrown_away",
+        replaces="lstm_backward",
+        source=_bptt("dc_next = dc * f", "dc_prev = dc * f"),
+        expect="pass dc_prev on",
+    ),
+    dict(
+        name="bptt_dh_prev_thrown_away",
+        replaces="lstm_backward",
+        source=_bptt('dh_next = da @ params["W_hh"]', 'dh_prev = da @ params["W_hh"]'),
+        expect="pass dh_prev on",
+    ),
+    dict(
+        # every step right, dc carried right, but dc0 returned as a fresh zero array
+        name="bptt_returns_zero_dc0",
+        replaces="lstm_backward",
+        source=_bptt("    return dx, dh_next, dc_next, grads", "    return dx, dh_next, np.zeros((B, H)), grads"),
+        expect="dc0 is all zeros",
+    ),
+    dict(
+        # the step's outputs unpacked in the wrong order: dh_prev and dc_prev trade places
+        name="bptt_step_loop_swaps_dh_prev_and_dc_prev",
+        replaces="lstm_backward",
+        source=_STEP_LOOP.replace("dx[:, t], dh_next, dc_prev, step_grads = ",
+                                  "dx[:, t], dc_next, dh_next, step_grads = "),
+        expect="dh0 and dc0 are swapped",
     ),
     dict(
         name="bptt_dh_not_carried_back",

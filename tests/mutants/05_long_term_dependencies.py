@@ -91,6 +91,13 @@ MUTANTS = [
         expect="excludes high",
     ),
     dict(
+        name="adding_second_marker_offset_by_half",   # t2 = T // 2 + t, t < T // 2: misses the last step for odd T
+        replaces="adding_problem",
+        edit=[("second = rng.integers(T // 2, T, size=batch)",
+               "second = T // 2 + rng.integers(0, T // 2, size=batch)")],
+        expect="never reaches the last step",
+    ),
+    dict(
         name="adding_values_gaussian",
         replaces="adding_problem",
         edit=[
@@ -240,6 +247,20 @@ def copy_task(batch, T, rng, n_symbols=8, length=10):
              "t2 = rng.integers(T - T // 10 - 1, T - 1, size=batch)"),
         ],
         expect="the second in",
+    ),
+    dict(
+        name="order_first_window_end_rounded_twice",    # 2 * (T // 10) instead of 2 * T // 10
+        replaces="temporal_order",
+        edit=[("t1 = rng.integers(T // 10, 2 * T // 10 + 1, size=batch)",
+               "t1 = rng.integers(T // 10, 2 * (T // 10) + 1, size=batch)")],
+        expect="t1 stops at 2 * (T // 10)",
+    ),
+    dict(
+        name="order_second_window_end_six_tenths",     # 6 * T // 10 instead of T // 2 + T // 10
+        replaces="temporal_order",
+        edit=[("t2 = rng.integers(T // 2, T // 2 + T // 10 + 1, size=batch)",
+               "t2 = rng.integers(T // 2, 6 * T // 10 + 1, size=batch)")],
+        expect="t2 reaches 6 * T // 10",
     ),
     # ------------------------------------------------------------------ init_forget_bias
     dict(

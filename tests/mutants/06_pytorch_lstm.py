@@ -163,6 +163,16 @@ def last_valid_state(outputs, lengths):
 ''',
         expect="gradients flow",
     ),
+    dict(
+        name="last_state_one_hot_mask_summed",           # exact for finite padding; inf * 0 and nan * 0 are nan
+        replaces="last_valid_state",
+        source='''
+def last_valid_state(outputs, lengths):
+    pick = (torch.arange(outputs.shape[1]) == (lengths - 1)[:, None]).to(outputs.dtype)   # (B, T), one-hot
+    return (outputs * pick[:, :, None]).sum(dim=1)
+''',
+        expect="inf * 0",
+    ),
     # --- masked_mean ------------------------------------------------------------------------
     dict(
         name="mean_includes_padding",
@@ -215,6 +225,16 @@ def masked_mean(outputs, lengths):
     return torch.from_numpy((out * valid).sum(axis=1) / lengths.numpy()[:, None])
 ''',
         expect="differentiable",
+    ),
+    dict(
+        name="mean_mask_multiplied_reads_inf_padding",   # right for finite padding; inf * 0 and nan * 0 are nan
+        replaces="masked_mean",
+        source='''
+def masked_mean(outputs, lengths):
+    valid = (torch.arange(outputs.shape[1]) < lengths[:, None]).to(outputs.dtype)
+    return (outputs * valid[:, :, None]).sum(dim=1) / lengths[:, None].to(outputs.dtype)
+''',
+        expect="inf * 0",
     ),
     # --- run_packed -------------------------------------------------------------------------
     dict(

@@ -204,4 +204,93 @@ def make_forecaster(n_features, n_future, n_out, hidden_size=32, seed=0):
 ''',
         expect="whole past window",
     ),
+    # --- promises of the docstrings, each with the near-miss that breaks it -----------------
+    dict(
+        # negative slicing for the last period: with n_test = 0, idx[-0:] is the whole series
+        name="split_test_by_negative_slice",
+        replaces="chronological_split",
+        edit=[("return idx[:n_train], idx[n_train:n_train + n_val], idx[n_train + n_val:]",
+               "return idx[:n_train], idx[n_train:n - n_test], idx[-n_test:]")],
+        expect="series[-0:]",
+    ),
+    dict(
+        # sklearn's StandardScaler habit: one mean and std per column
+        name="scaler_per_column",
+        replaces="fit_scaler",
+        edit=[("mean = float(train.mean())\n    std = float(train.std())\n    return mean, (std if std > 0 else 1.0)",
+               "mean, std = train.mean(axis=0), train.std(axis=0)\n    return mean, np.where(std > 0, std, 1.0)")],
+        expect="not one per column",
+    ),
+    dict(
+        name="apply_scaler_keeps_float32",
+        replaces="apply_scaler",
+        edit=[("x = np.asarray(x, dtype=np.float64)", "x = np.asarray(x)")],
+        expect="float64",
+    ),
+    dict(
+        # windows made ready for torch too early
+        name="training_windows_as_float32",
+        replaces="prepare_training_data",
+        edit=[("X, Y = make_windows(apply_scaler(train, scaler), n_in, n_out)",
+               "X, Y = make_windows(apply_scaler(train, scaler).astype(np.float32), n_in, n_out)")],
+        expect="float64 windows",
+    ),
+    dict(
+        name="seasonal_naive_keeps_integers",
+        replaces="seasonal_naive",
+        edit=[("history = np.asarray(history, dtype=np.float64)", "history = np.asarray(history)")],
+        expect="float64",
+    ),
+    dict(
+        # a view of the series: a predict that works in place changes the data
+        name="rolling_origin_passes_a_view",
+        replaces="rolling_origin_forecast",
+        edit=[("predict(series[:origin].copy(), origin)", "predict(series[:origin], origin)")],
+        expect="a copy of the history",
+    ),
+    dict(
+        # every block kept whole, the total cut at the end: misaligned when predict returns more
+        name="rolling_origin_cuts_only_the_end",
+        replaces="rolling_origin_forecast",
+        edit=[("out.append(forecast[:steps])", "out.append(forecast)"),
+              ("return np.concatenate(out)", "return np.concatenate(out)[:len(series) - start]")],
+        expect="more than `horizon` forecasts",
+    ),
+    dict(
+        name="rolling_origin_keeps_the_dtype_of_predict",
+        replaces="rolling_origin_forecast",
+        edit=[("forecast = np.asarray(predict(series[:origin].copy(), origin), dtype=np.float64)",
+               "forecast = np.asarray(predict(series[:origin].copy(), origin))")],
+        expect="float64 array",
+    ),
+    dict(
+        # the head of the formula without its hidden layer
+        name="forecaster_head_without_hidden_layer",
+        replaces="make_forecaster",
+        source='''
+class _OneLayerHead(Forecaster):
+    def __init__(self, n_features, n_future, n_out, hidden_size=32):
+        super().__init__(n_features, n_future, n_out, hidden_size)
+        self.head = nn.Linear(hidden_size + n_out * n_future, n_out)
+
+
+def make_forecaster(n_features, n_future, n_out, hidden_size=32, seed=0):
+    torch.manual_seed(seed)
+    return _OneLayerHead(n_features, n_future, n_out, hidden_size)
+''',
+        expect="nn.Tanh(), nn.Linear(hidden_size, n_out)",
+    ),
+    dict(
+        name="forecaster_ignores_hidden_size",
+        replaces="make_forecaster",
+        edit=[("return Forecaster(n_features, n_future, n_out, hidden_size)",
+               "return Forecaster(n_features, n_future, n_out)")],
+        expect="with the hidden_size you are given",
+    ),
+    dict(
+        name="forecaster_fixed_seed",
+        replaces="make_forecaster",
+        edit=[("torch.manual_seed(seed)\n    return", "torch.manual_seed(0)\n    return")],
+        expect="not a fixed number",
+    ),
 ]

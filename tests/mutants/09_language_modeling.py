@@ -32,6 +32,19 @@ def stream_layout(ids, batch_size):
         expect="drop the remainder at the END",
     ),
     dict(
+        name="streams_preallocated_as_int64",            # np.zeros((B, n), dtype=int): int32 ids come back int64
+        replaces="stream_layout",
+        source='''
+def stream_layout(ids, batch_size):
+    n = len(ids) // batch_size
+    streams = np.zeros((batch_size, n), dtype=int)
+    for b in range(batch_size):
+        streams[b] = ids[b * n:(b + 1) * n]
+    return streams
+''',
+        expect="keep the dtype of ids",
+    ),
+    dict(
         name="streams_transposed",
         replaces="stream_layout",
         source='''
@@ -103,6 +116,12 @@ def bptt_windows(streams, seq_len):
     return [(streams[:, s:s + seq_len], streams[:, s + 1:s + 1 + seq_len]) for s in range(0, n - seq_len, seq_len)]
 ''',
         expect="Keep the last, shorter window",
+    ),
+    dict(
+        name="windows_run_to_the_last_column",           # s < n instead of s < n - 1: an empty last window
+        replaces="bptt_windows",
+        edit=[("for start in range(0, n - 1, seq_len):", "for start in range(0, n, seq_len):")],
+        expect="while s < n - 1",
     ),
     dict(
         name="last_window_inputs_not_trimmed",
@@ -491,5 +510,33 @@ def sample(model, prompt_ids, n_chars, temperature=1.0, generator=None):
     return np.array(out, dtype=np.int64)
 ''',
         expect="seeded alike",
+    ),
+    dict(
+        name="sample_empty_result_is_float",              # np.array([]) is float64 when n_chars = 0
+        replaces="sample",
+        edit=[("return np.array(out, dtype=np.int64)", "return np.array(out)")],
+        expect="np.array([]) is float64",
+    ),
+    dict(
+        name="sample_without_no_grad",                    # every generated step builds a graph
+        replaces="sample",
+        source='''
+def sample(model, prompt_ids, n_chars, temperature=1.0, generator=None):
+    device = next(model.parameters()).device
+    out = []
+    x = torch.as_tensor(np.asarray(prompt_ids), dtype=torch.long, device=device)[None]
+    logits, state = model(x, None)
+    for _ in range(n_chars):
+        last = logits[0, -1].detach().double().cpu()
+        if temperature == 0:
+            nxt = int(torch.argmax(last))
+        else:
+            probs = torch.softmax(last / temperature, dim=-1)
+            nxt = int(torch.multinomial(probs, 1, generator=generator))
+        out.append(nxt)
+        logits, state = model(torch.tensor([[nxt]], device=device), state)
+    return np.array(out, dtype=np.int64)
+''',
+        expect="with gradients enabled",
     ),
 ]

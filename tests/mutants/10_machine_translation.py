@@ -95,6 +95,31 @@ def teacher_forcing_batch(targets, lengths):
 ''',
         expect="padding positions",
     ),
+    dict(
+        name="teacher_forcing_input_is_shifted_output",   # dec_in = [BOS] + dec_out[:, :L]: EOS fed after short sentences
+        replaces="teacher_forcing_batch",
+        source='''
+def teacher_forcing_batch(targets, lengths):
+    B, L = targets.shape
+    lengths = np.asarray(lengths)
+    dec_out = np.full((B, L + 1), PAD, dtype=np.int64)
+    dec_out[:, :L] = targets
+    dec_out[np.arange(B), lengths] = EOS
+    dec_in = np.full((B, L + 1), PAD, dtype=np.int64)
+    dec_in[:, 0] = BOS
+    dec_in[:, 1:] = dec_out[:, :L]                    # the output shifted right by one
+    mask = np.arange(L + 1)[None, :] <= lengths[:, None]
+    return dec_in, dec_out, mask
+''',
+        expect="EOS is only ever predicted, never fed",
+    ),
+    dict(
+        name="teacher_forcing_output_prefilled_with_eos",  # a second EOS at the end of every short row
+        replaces="teacher_forcing_batch",
+        edit=[("dec_out = np.full((B, L + 1), PAD, dtype=np.int64)",
+               "dec_out = np.full((B, L + 1), EOS, dtype=np.int64)")],
+        expect="holds a second EOS",
+    ),
     # ------------------------------------------------------------------ attention_step
     dict(
         name="attention_softmax_over_batch",

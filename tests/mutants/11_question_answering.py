@@ -96,6 +96,14 @@ def build_vocab(examples):
         ],
         expect="word_index[answer]",
     ),
+    dict(
+        name="vectorize_answers_int32",
+        replaces="vectorize",
+        edit=[
+            ("answers = np.zeros(N, dtype=np.int64)", "answers = np.zeros(N, dtype=np.int32)"),
+        ],
+        expect="int64 (long) class targets",
+    ),
     # ------------------------------------------------------------------ story_tokens
     dict(
         name="tokens_keep_padding_inside_story",
@@ -135,6 +143,15 @@ def story_tokens(stories, questions):
     return tokens, np.full(len(rows), L, dtype=np.int64)
 ''',
         expect="counts the real tokens",
+    ),
+    dict(
+        name="tokens_keep_the_input_dtype",
+        replaces="story_tokens",
+        edit=[
+            ("tokens = np.zeros((len(rows), lengths.max()), dtype=np.int64)",
+             "tokens = np.zeros((len(rows), lengths.max()), dtype=stories.dtype)"),
+        ],
+        expect="whatever the input dtype",
     ),
     # ------------------------------------------------------------------ masked_softmax
     dict(
@@ -184,6 +201,15 @@ def masked_softmax(scores, mask):
     return e / e.sum(axis=-1, keepdims=True)
 ''',
         expect="torch operations",
+    ),
+    dict(
+        name="softmax_additive_mask_minus_1e9",
+        replaces="masked_softmax",
+        source='''
+def masked_softmax(scores, mask):
+    return torch.softmax(scores - 1e9 * (~mask).to(scores.dtype), dim=-1)
+''',
+        expect="is not enough when the padding score is larger",
     ),
     # ------------------------------------------------------------------ attend
     dict(

@@ -270,6 +270,14 @@ def key_frequencies(frames, alpha=1.0):
 ''',
         expect="overflow",
     ),
+    dict(
+        name="frequencies_keep_float32",
+        replaces="key_frequencies",
+        edit=[
+            ("frames = np.asarray(frames, dtype=np.float64)", "frames = np.asarray(frames)"),
+        ],
+        expect="whatever the dtype of frames",
+    ),
     # ------------------------------------------------------------------ sample_frame
     dict(
         name="sample_thresholds",

@@ -133,6 +133,14 @@ def ctc_alpha(log_probs, target, blank):
         ],
         expect="log_probs[t, ext[s]]",
     ),
+    dict(
+        # the table in the dtype of the network's output (float32 from torch)
+        name="alpha_in_the_dtype_of_log_probs",
+        replaces="ctc_alpha",
+        edit=[("log_probs = np.asarray(log_probs, dtype=np.float64)", "log_probs = np.asarray(log_probs)"),
+              ("log_alpha = np.full((T, S), -np.inf)", "log_alpha = np.full((T, S), -np.inf, dtype=log_probs.dtype)")],
+        expect="the table is float64",
+    ),
     # ------------------------------------------------------------------ ctc_loss
     dict(
         name="loss_ends_only_on_the_final_blank",
@@ -193,6 +201,21 @@ def greedy_decode(log_probs, blank):
              "best = np.asarray(log_probs).argmax(axis=0)"),
         ],
         expect="argmax over axis 1",
+    ),
+    dict(
+        # labels collected in a list: np.array([]) of an all-blank line is float64
+        name="decode_list_without_dtype",
+        replaces="greedy_decode",
+        source='''
+def greedy_decode(log_probs, blank):
+    best = np.asarray(log_probs).argmax(axis=1)
+    labels = []
+    for t, k in enumerate(best):
+        if k != blank and (t == 0 or k != best[t - 1]):
+            labels.append(int(k))
+    return np.array(labels)
+''',
+        expect="return an int64 array",
     ),
     # ------------------------------------------------------------------ edit_distance
     dict(

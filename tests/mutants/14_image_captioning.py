@@ -101,6 +101,18 @@ def caption_loss(logits, captions):
 ''',
         expect="return the mean",
     ),
+    dict(
+        name="loss_log_of_softmax",
+        replaces="caption_loss",
+        source='''
+def caption_loss(logits, captions):
+    targets = captions[:, 1:]
+    mask = targets != PAD
+    probs = torch.softmax(logits[mask], dim=-1)                        # (N, V)
+    return -torch.log(probs.gather(1, targets[mask][:, None])).mean()
+''',
+        expect="Work in log space",
+    ),
     # ------------------------------------------------------------------ greedy_caption
     dict(
         name="greedy_always_feeds_bos",
@@ -198,6 +210,27 @@ def greedy_caption(decoder, features, max_len):
     return words
 ''',
         expect="no sampling",
+    ),
+    dict(
+        name="greedy_first_eos_at_zero_read_as_none",
+        replaces="greedy_caption",
+        source='''
+def greedy_caption(decoder, features, max_len):
+    B = features.shape[0]
+    words = torch.full((B, max_len), PAD, dtype=torch.long)
+    word = torch.full((B, 1), BOS, dtype=torch.long)
+    with torch.no_grad():
+        state = decoder.initial_state(features)
+        for t in range(max_len):
+            h, state = decoder.lstm(decoder.step_inputs(word, features), state)
+            word = decoder.out(h).argmax(dim=-1)
+            words[:, t] = word[:, 0]
+    first = (words == EOS).long().argmax(dim=1)          # the position of the first EOS ...
+    first[first == 0] = max_len                          # ... and 0 taken to mean "no EOS in this row"
+    words[torch.arange(max_len)[None, :] > first[:, None]] = PAD
+    return words
+''',
+        expect="position 0 is a real EOS position",
     ),
     # ------------------------------------------------------------------ modified_precision
     dict(
@@ -347,5 +380,19 @@ def corpus_bleu(candidates, references, max_n=4):
     return float(brevity * np.exp(np.mean(np.log(clipped / totals))))   # log(0) warns when some p_n = 0
 ''',
         expect="divide by zero",
+    ),
+    dict(
+        name="bleu_divides_before_the_zero_check",
+        replaces="corpus_bleu",
+        edit=[
+            ("""    if (clipped == 0).any():
+        return 0.0
+    log_precision = np.mean(np.log(clipped / totals))""",
+             """    precision = clipped / totals
+    if (precision == 0).any():
+        return 0.0
+    log_precision = np.mean(np.log(precision))"""),
+        ],
+        expect="before dividing clipped",
     ),
 ]

@@ -194,6 +194,26 @@ def greedy_decode(step, context, max_len):
         ],
         expect="<pad> after <eos>",
     ),
+    dict(
+        name="greedy_first_eos_at_zero_read_as_none",
+        replaces="greedy_decode",
+        source='''
+def greedy_decode(step, context, max_len):
+    B = context.shape[0]
+    previous = torch.full((B,), BOS, dtype=torch.int64)
+    out = torch.full((B, max_len), PAD, dtype=torch.int64)
+    state = None
+    for t in range(max_len):
+        logits, state = step(previous, context, state)
+        previous = logits.argmax(dim=-1)
+        out[:, t] = previous
+    first = (out == EOS).long().argmax(dim=1)            # the position of the first <eos> ...
+    first[first == 0] = max_len                          # ... and 0 taken to mean "no <eos> in this row"
+    out[torch.arange(max_len)[None, :] > first[:, None]] = PAD
+    return out
+''',
+        expect="position 0 is a real <eos> position",
+    ),
     # ------------------------------------------------------------------ word_accuracy
     dict(
         name="word_accuracy_counts_padding",

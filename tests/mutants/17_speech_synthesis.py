@@ -99,6 +99,15 @@ def oscillator_phase(f0, hop=HOP, fs=FS):
 ''',
         expect="cycles, not radians",
     ),
+    dict(
+        name="phase_accumulated_in_float32",
+        replaces="oscillator_phase",
+        edit=[
+            ("per_sample = np.repeat(np.asarray(f0, dtype=np.float64), hop)",
+             "per_sample = np.repeat(np.asarray(f0), hop)"),
+        ],
+        expect="accumulate in float64",
+    ),
     # ------------------------------------------------------------------ resonator
     dict(
         name="resonator_plus_r_squared",
@@ -192,6 +201,14 @@ def resonator(x, F, B, fs=FS):
 ''',
         expect="time-varying",
     ),
+    dict(
+        name="resonator_keeps_float32",
+        replaces="resonator",
+        edit=[
+            ("x = np.asarray(x, dtype=np.float64)", "x = np.asarray(x)"),
+        ],
+        expect="whatever the dtype of x",
+    ),
     # ------------------------------------------------------------------ frame_rmse
     dict(
         name="rmse_counts_padding",
@@ -246,6 +263,15 @@ def frame_rmse(pred, target, mask):
 ''',
         expect="mean absolute error",
     ),
+    dict(
+        name="rmse_keeps_float32",
+        replaces="frame_rmse",
+        edit=[
+            ("pred, target = np.asarray(pred, dtype=np.float64), np.asarray(target, dtype=np.float64)",
+             "pred, target = np.asarray(pred), np.asarray(target)"),
+        ],
+        expect="whatever the dtype of pred and target",
+    ),
     # ------------------------------------------------------------------ phoneme_means
     dict(
         name="means_nan_for_unseen_symbol",
@@ -282,5 +308,13 @@ def phoneme_means(frame_ids, frames, n_symbols):
     return means
 ''',
         expect="mean of all frames",
+    ),
+    dict(
+        name="means_keep_float32",
+        replaces="phoneme_means",
+        edit=[
+            ("frames = np.asarray(frames, dtype=np.float64)", "frames = np.asarray(frames)"),
+        ],
+        expect="whatever the dtype of frames",
     ),
 ]

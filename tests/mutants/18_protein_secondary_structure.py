@@ -77,6 +77,15 @@ def sliding_windows(x, w):
         expect="wrap around",
     ),
     dict(
+        name="windows_float64",
+        replaces="sliding_windows",
+        edit=[
+            ("padded = np.zeros((L + 2 * half, n_amino + 1), dtype=np.float32)",
+             "padded = np.zeros((L + 2 * half, n_amino + 1))"),
+        ],
+        expect="whatever the dtype of x",
+    ),
+    dict(
         name="windows_without_spacer",
         replaces="sliding_windows",
         source='''
@@ -240,5 +249,16 @@ def masked_cross_entropy(logits, targets, mask):
     return -(picked * mask).sum() / mask.sum()
 ''',
         expect="huge garbage",
+    ),
+    dict(
+        name="mce_log_of_softmax",
+        replaces="masked_cross_entropy",
+        source='''
+def masked_cross_entropy(logits, targets, mask):
+    probs = torch.softmax(logits[mask], dim=-1)                        # (N, C)
+    picked = probs.gather(1, targets[mask][:, None])[:, 0]             # underflows to 0 when confident and wrong
+    return -torch.log(picked).mean()
+''',
+        expect="Work in log space",
     ),
 ]
