@@ -11,6 +11,7 @@ import os
 import re
 import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,16 +126,26 @@ EXERCISE = re.compile(r"^#+\s*(Exercise[^\n]*)", re.M)
 class Exercise:
     title: str
     passed: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)   # grade_id, first line of the error
+    failed: list[tuple[str, str]] = field(default_factory=list)   # grade_id, the whole error message
     hidden: int = 0
 
 
 def _only_docstring(source: str) -> bool:
+    """Whether a test cell is a hidden one as the release shows it: its docstring, and at most
+    `pass` statements (the build adds one so that the docstring is not echoed as Out[...])."""
     try:
         body = ast.parse(source).body
     except SyntaxError:
         return False
-    return all(isinstance(n, ast.Expr) and isinstance(getattr(n, "value", None), ast.Constant) for n in body)
+    return all(isinstance(n, ast.Pass) or (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
+               for n in body)
+
+
+def error_message(error: str) -> str:
+    """A failing test cell's error ('ename: evalue', possibly several lines) as validate shows it."""
+    if error.startswith("NotImplementedError"):
+        return "not implemented yet (the function still raises NotImplementedError)"
+    return error.rstrip()
 
 
 def validate(path: Path, mode: str = "ci", timeout: int = 600) -> list[Exercise]:
@@ -170,13 +181,23 @@ def validate(path: Path, mode: str = "ci", timeout: int = 600) -> list[Exercise]
         if not errors and not cell.get("outputs") and died:
             errors = ["not run: the kernel died before this cell"]
         if errors:
-            first = errors[0].split("\n")[0]
-            if first.startswith("NotImplementedError"):
-                first = "not implemented yet (the function still raises NotImplementedError)"
-            exercises[-1].failed.append((gid, first[:300]))
+            exercises[-1].failed.append((gid, error_message(errors[0])))
         else:
             exercises[-1].passed.append(gid)
     return [e for e in exercises if e.passed or e.failed or e.hidden]
+
+
+REPORT_WIDTH = 100   # columns a failure message is wrapped at (nothing is cut)
+
+
+def _indented(message: str, indent: str, width: int = REPORT_WIDTH) -> list[str]:
+    """Every line of `message`, wrapped at `width` columns, indented by `indent` (continuations
+    of a wrapped line by two more spaces)."""
+    out = []
+    for line in message.splitlines() or [""]:
+        out += textwrap.wrap(line, width=width, initial_indent=indent, subsequent_indent=indent + "  ",
+                             break_long_words=False, break_on_hyphens=False) or [indent.rstrip()]
+    return out
 
 
 def format_report(path: Path, exercises: list[Exercise]) -> str:
@@ -187,7 +208,8 @@ def format_report(path: Path, exercises: list[Exercise]) -> str:
         hidden = f", {e.hidden} hidden test cell(s) run at grading" if e.hidden else ""
         lines.append(f"  {mark} {e.title}: {len(e.passed)}/{total} passed{hidden}")
         for gid, msg in e.failed:
-            lines.append(f"         {gid}: {msg}")
+            lines.append(f"       {gid}:")
+            lines += _indented(msg, " " * 9)
     passed = sum(len(e.passed) for e in exercises)
     total = sum(len(e.passed) + len(e.failed) for e in exercises)
     lines.append(f"{passed}/{total} visible test cells pass" + ("" if passed == total else

@@ -2,6 +2,10 @@
 one run.
 
     .venv/bin/python benchmarks/grading.py [--students 20] [--workers 2] [--assignment 01_gates ...]
+        [--repeats 3] [--baseline before=/tmp/before/.venv/bin/lstm-course] [--no-variants]
+
+Every variant (stock included) runs `--repeats` times, interleaved, in a rotating order; the
+medians are compared. The per-phase breakdown comes from the last run's timings.csv.
 
 For an assignment with a demo class (autograder/demo/<assignment>.py) the class is that demo
 class repeated until it has `--students` students; for the others, students alternate between
@@ -68,6 +72,7 @@ def stock_scores(course: Path, assignments: list[str]) -> dict[str, float]:
 
 def run_stock(base: Path, assignments: list[str]) -> tuple[float, dict[str, float], set[str]]:
     course = base / "stock"
+    shutil.rmtree(course, ignore_errors=True)  # a fresh course each run (its gradebook too)
     for assignment in assignments:
         shutil.copytree(REPO / "solutions" / assignment, course / "source" / assignment)
     shutil.copytree(base / "submitted", course / "submitted")
@@ -102,6 +107,25 @@ def run_ours(base: Path, label: str, cli: list[str], workers: int, flags: list[s
     return secs, {(r["student_id"], r["assignment"]): r for r in csv.DictReader(open(out / "grades.csv"))}
 
 
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, max(0, int(round(q * (len(xs) - 1)))))]
+
+
+def breakdown(timings: Path, n: int, wall: float, workers: int) -> None:
+    """Where the time of the last `ours` run went: each phase's median and p95 per notebook,
+    and the worker time per notebook (wall x workers / notebooks)."""
+    if not timings.exists():
+        return
+    phases: dict[str, list[float]] = {}
+    for row in csv.DictReader(open(timings)):
+        phases.setdefault(row["phase"], []).append(float(row["seconds"]))
+    print(f"per phase, last run of ours (seconds per notebook; worker time per notebook "
+          f"{wall * workers / n:.2f} s):")
+    for phase, xs in phases.items():
+        print(f"  {phase:12s} median {statistics.median(xs):6.3f}   p95 {pct(xs, 0.95):6.3f}   total {sum(xs):7.1f}")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--students", type=int, default=20, help="students per assignment")
@@ -109,29 +133,42 @@ def main() -> int:
     p.add_argument("--assignment", nargs="+", default=demo_assignments()[:1])
     p.add_argument("--repeats", type=int, default=1,
                    help="grade R times with each variant, interleaved (the order rotates); medians are reported")
-    p.add_argument("--baseline", metavar="CLI",
-                   help="another checkout's lstm-course (e.g. /tmp/before/.venv/bin/lstm-course): graded "
-                        "interleaved with this one, to measure a change before and after in one run")
+    p.add_argument("--baseline", metavar="[NAME=]CLI", action="append", default=[],
+                   help="another checkout's lstm-course (e.g. before=/tmp/before/.venv/bin/lstm-course): graded "
+                        "interleaved with this one, to measure a change before and after in one run (repeatable)")
+    p.add_argument("--variants", nargs="+", default=["no-fork-server", "no-sandbox"],
+                   choices=["no-fork-server", "no-sandbox"],
+                   help="which variants of ours to time beside the default (default: both)")
+    p.add_argument("--no-variants", action="store_true", help="time only the default beside stock (and the baseline)")
     args = p.parse_args()
     assignments = args.assignment
     ours = [str(BIN / "lstm-course")]
-    variants = {"ours": (ours, []), "no fork server": (ours, ["--no-fork-server"]),
-                "no sandbox": (ours, ["--no-sandbox"])}
-    if args.baseline:
-        variants["baseline"] = ([args.baseline], [])
+    variants = {"ours": (ours, [])}
+    for v in ([] if args.no_variants else args.variants):
+        variants[v.replace("-", " ")] = (ours, [f"--{v}"])
+    baselines = []
+    for i, b in enumerate(args.baseline):
+        name, _, cli = b.rpartition("=")
+        name = name or (f"baseline {i + 1}" if len(args.baseline) > 1 else "baseline")
+        variants[name] = ([cli], [])
+        baselines.append(name)
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         base = Path(tmp)
         jobs = [(s, a) for a in assignments for s in make_class(base, a, args.students)]
         n = len(jobs)
-        t_stock, stock, stock_graded = run_stock(base, assignments)
-        times: dict[str, list[float]] = {v: [] for v in variants}
+        times: dict[str, list[float]] = {v: [] for v in ["stock", *variants]}
         rows: dict[str, dict] = {}
-        names = list(variants)
+        names = ["stock", *variants]
         for k in range(args.repeats):  # the order rotates: no variant always runs first (warm caches)
             for label in names[k % len(names):] + names[:k % len(names)]:
-                cli, flags = variants[label]
-                t, rows[label] = run_ours(base, label.replace(" ", "-"), cli, args.workers, flags)
+                if label == "stock":
+                    t, stock, stock_graded = run_stock(base, assignments)
+                else:
+                    cli, flags = variants[label]
+                    t, rows[label] = run_ours(base, label.replace(" ", "-"), cli, args.workers, flags)
                 times[label].append(t)
+                print(f"  run {k + 1}/{args.repeats}: {label} {t:.1f} s", file=sys.stderr, flush=True)
+        t_stock = statistics.median(times.pop("stock"))
         print(f"class: {args.students} students x {', '.join(assignments)} = {n} notebooks; {os.cpu_count()} cores; "
               f"--workers {args.workers}; median of {args.repeats} interleaved run(s) per variant")
         print(f"  {'stock nbgrader autograde + feedback':38s} {t_stock:7.1f} s  {t_stock / n:5.2f} s/notebook  "
@@ -141,8 +178,9 @@ def main() -> int:
             runs = f"  ({', '.join(f'{x:.1f}' for x in ts)} s)" if len(ts) > 1 else ""
             print(f"  {'lstm-course grade, ' + label:38s} {t:7.1f} s  {t / n:5.2f} s/notebook  "
                   f"{t_stock / t:5.2f}x stock{runs}")
-        if args.baseline:
-            print(f"  ours / baseline wall time: {statistics.median(times['ours']) / statistics.median(times['baseline']):.3f}")
+        for name in baselines:
+            print(f"  ours / {name} wall time: {statistics.median(times['ours']) / statistics.median(times[name]):.3f}")
+        breakdown(base / "out-ours" / "timings.csv", n, statistics.median(times["ours"]), args.workers)
         for label in variants:
             if label != "ours":
                 same = all(rows["ours"][j]["auto_score"] == rows[label][j]["auto_score"]

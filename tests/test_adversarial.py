@@ -155,7 +155,7 @@ def graded(tmp_path_factory, listener):
     write_submission(sub, "wrong_nbformat", raw=json.dumps(future).encode())
 
     out = subprocess.run(lstm_course() + ["grade", str(sub), "--out", str(base / "out"), "--workers", "2",
-                                          "--cell-timeout", "10", "--quiet"],
+                                          "--cell-timeout", "30", "--quiet"],
                          cwd=REPO, capture_output=True, text=True, timeout=1500)
     assert out.returncode == 0, out.stderr[-3000:]
     rows = {r["student_id"]: r for r in csv.DictReader(open(base / "out" / "grades.csv"))}

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 def _run(launcher, folder, *sources: str) -> list[str]:
     nb = new_notebook(cells=[new_code_cell(s) for s in sources])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    ep = CourseExecute(config=Config(), timeout=60)
+    ep = CourseExecute(config=Config(), timeout=60, scrub=False)  # the kernel's own paths
     ep.launcher = launcher
     ep.preprocess(nb, {"metadata": {"path": str(folder)}})
     texts = []

@@ -14,18 +14,21 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import lifecycle
 from ..course import CELL_TIMEOUT, SOLUTIONS, CourseError, assignments as course_assignments
+from ..lifecycle import Interrupted
 from ..nbgrader import gradebook
 from ..nbgrader.generate import generate_release
 from ..sandbox.policy import INSTALL_HINT, Policy, available
 from . import feedback
-from .dispatch import LocalPool, OnDask, Serial
-from .intake import discover
+from .dispatch import LocalPool, OnDask
+from .intake import check_out, discover, mark_out
 from .journal import Journal, folder_hash
-from .outputs import write_course_config, write_grades
+from .outputs import write_course_config, write_grades, write_timings
 from .result import Job, Result
 from .summary import summarise
 from .worker import WorkerSettings
@@ -42,50 +45,82 @@ class Run:
 
 
 def grade(submitted: Path, out: Path, *, workers: int | None = None, only: list[str] | None = None,
-          cell_timeout: int = CELL_TIMEOUT, progress: bool = True, policy: Policy | None = None,
-          db_url: str | None = None, dask: str | None = None) -> Run:
-    """Grade every submission under `submitted` into `out`.
+          students: list[str] | None = None, cell_timeout: int = CELL_TIMEOUT, progress: bool = True,
+          policy: Policy | None = None, db_url: str | None = None, dask: str | None = None,
+          fresh: bool = False) -> Run:
+    """Grade every submission under `submitted` into `out` (or, with `students`, regrade those
+    students and keep everyone else's earlier results).
 
     `policy` says how student code runs (default: sandboxed, kernels forked from a fork
-    server); a sandboxed policy where bubblewrap does not work is refused (CourseError)."""
+    server); a sandboxed policy where bubblewrap does not work is refused (CourseError).
+    `out` must be new, empty, or hold this same run (which is then resumed); `fresh`
+    replaces another run's grades there. Stopped by Ctrl-C or SIGTERM, it stops everything it
+    started and raises `Interrupted`, saying how far it got."""
     policy = policy or Policy()
     submitted, out = Path(submitted).resolve(), Path(out).resolve()
-    jobs = discover(submitted, only)
-    if out == submitted or submitted in out.parents:
-        raise CourseError(f"--out {out} is inside the submissions folder; choose a folder outside it")
+    jobs = discover(submitted, only, students)
+    check_out(out, submitted, fresh)
     if policy.sandbox:
         why = available()
         if why:
             raise CourseError(f"{why}. {INSTALL_HINT}")
-    else:
-        print("WARNING: grading WITHOUT a sandbox (--no-sandbox): student code runs with your permissions, "
-              "can read your files and reach the network.", file=sys.stderr)
     known = course_assignments()
     needed = sorted({j.assignment for j in jobs} & set(known)) or known[:1]  # a worker needs a course
     out.mkdir(parents=True, exist_ok=True)
+    mark_out(out, submitted)
     work = out / ".work"
     work.mkdir(parents=True, exist_ok=True)
-
-    # The assignments' cells go into a gradebook once; workers and the final gradebook copy it.
-    template = work / "template.db"
-    template.unlink(missing_ok=True)
-    with tempfile.TemporaryDirectory(prefix="lstm-course-template-") as tmp:
-        generate_release(Path(tmp) / "release", needed, db_url=f"sqlite:///{template}")
-
-    # Resumable: every finished submission is journaled at once (its feedback copied into
-    # OUT_DIR); a rerun after a crash or Ctrl-C keeps those whose files have not changed.
     journal = Journal(out / ".journal.jsonl")
-    results, todo, digests = _resume(journal, jobs, needed)
-    if results and progress:
-        print(f"resuming: {len(results)} of {len(jobs)} submissions were graded before in {out} "
-              f"and are unchanged; grading the other {len(todo)}", file=sys.stderr)
-    run = Run(rows=[], resumed=len(results))
+    results: list[Result] = []
+    try:
+        # The assignments' cells go into a gradebook once; workers and the final gradebook copy it.
+        template = work / "template.db"
+        template.unlink(missing_ok=True)
+        with tempfile.TemporaryDirectory(prefix="lstm-course-template-") as tmp:
+            generate_release(Path(tmp) / "release", needed, db_url=f"sqlite:///{template}")
+
+        # Resumable: every finished submission is journaled at once (its feedback copied into
+        # OUT_DIR); a rerun after a crash or Ctrl-C keeps those whose files have not changed.
+        kept, todo, digests = _resume(journal, jobs, needed, set(students) if students else None)
+        results += kept
+        if kept:
+            print(f"resuming: {len(kept)} of {len(jobs)} submissions were graded before in {out}"
+                  + (" and are unchanged" if not students else "") + f"; grading {len(todo)}", file=sys.stderr)
+        run = Run(rows=[], resumed=len(kept))
+        _dispatch(todo, out, journal, digests, results, run, WorkerSettings(needed, cell_timeout, policy, str(template)),
+                  workers, dask, progress)
+
+        db_url = db_url or f"sqlite:///{out}/gradebook.db"
+        gradebook.merge(db_url, results, needed, template)  # first: it gives the results the hand-given points
+        run.rows = write_grades(out, results)
+        write_timings(out, results)
+        write_course_config(out, db_url, submitted)
+        gradebook.export_csv(db_url, out / "export.csv")
+        summarise(out, known)
+        return run
+    except Interrupted as stop:
+        done = len({(r.student, r.assignment) for r in results} | set(journal.load()))
+        raise Interrupted(stop.signum, f"interrupted: {min(done, len(jobs))} of {len(jobs)} graded; "
+                                       f"run the same command again to resume")
+
+
+def _dispatch(todo: list[Job], out: Path, journal: Journal, digests: dict, results: list[Result], run: Run,
+              settings: WorkerSettings, workers: int | None, dask: str | None, progress: bool) -> None:
+    """Grade `todo` on the workers; each result, as it comes, has its feedback copied into
+    OUT_DIR and is journaled."""
     students = sorted({j.student for j in todo})
     left = {s: sum(j.student == s for j in todo) for s in students}
     bar = _progress(len(students), progress)
 
+    dispatched = time.time()
+
     def done(r: Result) -> None:
+        lifecycle.check()
+        start = time.perf_counter()
+        if r.started:
+            r.timings["queue"] = round(max(0.0, r.started - dispatched), 4)
         r = feedback.keep(out, r)
+        r.timings["write"] = round(time.perf_counter() - start, 4)
         journal.append(digests[(r.student, r.assignment)], r)
         results.append(r)
         run.graded += 1
@@ -97,37 +132,31 @@ def grade(submitted: Path, out: Path, *, workers: int | None = None, only: list[
         if left[r.student] == 0:
             bar.update(1)
 
-    settings = WorkerSettings(needed, cell_timeout, policy, str(template))
-    workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
-    if todo:
-        if dask:
-            dispatcher = OnDask(dask, settings, out)
-        elif workers == 1:
-            dispatcher = Serial(work, settings)
-        else:
-            dispatcher = LocalPool(work, settings, workers)
-        dispatcher.dispatch(todo, done)
-    bar.close()
-
-    run.rows = write_grades(out, results)
-    db_url = db_url or f"sqlite:///{out}/gradebook.db"
-    gradebook.merge(db_url, results, needed, template)
-    write_course_config(out, db_url, submitted)
-    gradebook.export_csv(db_url, out / "export.csv")
-    summarise(out)
-    return run
+    try:
+        if todo:
+            workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+            dispatcher = OnDask(dask, settings, out) if dask else LocalPool(out / ".work", settings, workers)
+            dispatcher.dispatch(todo, done)
+    finally:
+        bar.close()
 
 
-def _resume(journal: Journal, jobs: list[Job], needed: list[str]):
-    """The results kept from the journal (same submission, same assignment source), the jobs
-    still to grade, and the digest of each."""
+def _resume(journal: Journal, jobs: list[Job], needed: list[str], regrade: set[str] | None):
+    """The results kept from the journal, the jobs to grade, and the digest of each. Kept: the
+    same submission of the same assignment source; with `regrade` (student ids), every
+    earlier result of the others, and none of those students'."""
     previous = journal.load()
     sources = {a: folder_hash(SOLUTIONS / a) for a in needed}
     results, todo, digests = [], [], {}
     for job in jobs:
-        digest = folder_hash(Path(job.path)) + ":" + sources.get(job.assignment, "")
         old = previous.get((job.student, job.assignment))
-        if old and old[0] == digest and all(Path(f).exists() for f in old[1].feedback.values()):
+        usable = old is not None and all(Path(f).exists() for f in old[1].feedback.values())
+        if regrade is not None and job.student not in regrade:
+            if usable:
+                results.append(old[1])
+            continue
+        digest = folder_hash(Path(job.path)) + ":" + sources.get(job.assignment, "")
+        if regrade is None and usable and old[0] == digest:
             results.append(old[1])
         else:
             todo.append(job)

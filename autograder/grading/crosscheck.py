@@ -179,7 +179,7 @@ def run_student_code(code: str, cases: list[Case], inputs: list[dict], *, launch
         return {"__error__": f"no results ({type(exc).__name__})"}
 
 
-def reference_outputs(assignment: str, solutions_nb, cases: list[Case], inputs: list[dict]) -> list[dict]:
+def reference_outputs(solutions_nb, cases: list[Case], inputs: list[dict]) -> list[dict]:
     """The reference solution's outputs, computed in this (trusted) process."""
     ns: dict = {}
     exec(compile(solution_code(solutions_nb, given=given_code(solutions_nb)), "reference", "exec"), ns)
@@ -191,29 +191,46 @@ def reference_outputs(assignment: str, solutions_nb, cases: list[Case], inputs: 
     return outs
 
 
-def crosscheck(assignment: str, submitted_nb, solutions_nb, *, seed: int, launcher: KernelLauncher,
-               timeout: int = 60) -> dict[str, str]:
+@dataclass(frozen=True)
+class Reference:
+    """What the crosscheck of one assignment notebook compares with: its cases, the hidden
+    inputs drawn from `seed`, the reference outputs on them, and which test cells test each
+    function. The same for every student of a run: a worker makes it once per notebook."""
+    cases: list
+    inputs: list
+    want: list
+    solution_ids: frozenset
+    given: str
+    tests: dict
+
+    @classmethod
+    def of(cls, assignment: str, solutions_nb, seed: int) -> "Reference | None":
+        """None when the notebook has no core function to crosscheck."""
+        defined = {f for cell in solutions_nb.cells if is_solution(cell) for f in defined_functions(cell.source)}
+        cases = [c for c in SPECS.get(assignment, []) if c.function in defined]
+        if not cases:
+            return None
+        rng = np.random.default_rng(seed)
+        inputs = [c.inputs(rng) for c in cases]
+        return cls(cases, inputs, reference_outputs(solutions_nb, cases, inputs),
+                   frozenset(grade_id(c) for c in solutions_nb.cells if is_solution(c)), given_code(solutions_nb),
+                   function_test_cells(solutions_nb))
+
+
+def crosscheck(ref: Reference, submitted_nb, *, launcher: KernelLauncher, timeout: int = 60) -> dict[str, str]:
     """{function: problem} for each core function whose raw outputs differ from the reference
-    outside the kernel (empty when all agree or the assignment has no spec)."""
-    cases = [c for c in SPECS.get(assignment, []) if c.function in
-             {f for cell in solutions_nb.cells if is_solution(cell) for f in defined_functions(cell.source)}]
-    if not cases:
-        return {}
-    rng = np.random.default_rng(seed)
-    inputs = [c.inputs(rng) for c in cases]
-    want = reference_outputs(assignment, solutions_nb, cases, inputs)
-    ids = {grade_id(c) for c in solutions_nb.cells if is_solution(c)}
-    got = run_student_code(solution_code(submitted_nb, ids, given=given_code(solutions_nb)), cases, inputs,
+    outside the kernel (empty when all agree)."""
+    got = run_student_code(solution_code(submitted_nb, ref.solution_ids, given=ref.given), ref.cases, ref.inputs,
                            launcher=launcher, timeout=timeout)
     problems = {}
-    for i, (case, ref) in enumerate(zip(cases, want)):
+    for i, (case, want) in enumerate(zip(ref.cases, ref.want)):
         if "__error__" in got:
             problems[case.function] = str(got["__error__"])
             continue
         if f"{i}/__error__" in got:
             problems[case.function] = f"raised {got[f'{i}/__error__']}"
             continue
-        for k, v in ref.items():
+        for k, v in want.items():
             a = got.get(f"{i}/{k}")
             if a is None or a.shape != v.shape or not np.allclose(a, v, rtol=case.rtol, atol=case.atol, equal_nan=False):
                 problems[case.function] = f"output {k} differs from the reference outside the kernel"
@@ -221,13 +238,12 @@ def crosscheck(assignment: str, submitted_nb, solutions_nb, *, seed: int, launch
     return problems
 
 
-def review(problems: dict[str, str], solution_nb, cells: list[dict], nb: str) -> list[str]:
+def review(problems: dict[str, str], ref: Reference, cells: list[dict], nb: str) -> list[str]:
     """The crosscheck's disagreements whose in-kernel tests all passed: those need a human look."""
-    tests = function_test_cells(solution_nb)
     scores = {c["grade_id"]: c for c in cells if c["notebook"] == nb}
     flags = []
     for function, problem in problems.items():
-        ids = tests.get(function, {}).get("visible", []) + tests.get(function, {}).get("hidden", [])
+        ids = ref.tests.get(function, {}).get("visible", []) + ref.tests.get(function, {}).get("hidden", [])
         if ids and all(scores.get(g, {}).get("score") == scores.get(g, {}).get("max_score") for g in ids):
             flags.append(f"{function}: in-kernel tests pass but out of the kernel {problem}")
     return flags

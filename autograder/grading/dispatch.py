@@ -1,21 +1,25 @@
 """Where the submissions of a run are graded, behind one interface: `dispatch(todo, done)`.
 
-- `Serial`: in this process (one worker);
-- `LocalPool`: worker processes on this machine, each a `Grader` with its own course folder
-  and fork server;
+- `LocalPool`: worker processes on this machine (one or more), each a `Grader` with its own
+  course folder and fork server; the main process only dispatches, so a Ctrl-C or SIGTERM
+  reaches it alone and it stops the workers (lifecycle.py);
 - `OnDask`: the tasks of an existing Dask cluster; a submission travels as bytes, and so do its
   feedback page and autograded notebook back, so workers need no shared filesystem.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import signal
 import tempfile
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import time
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable
 
+from .. import lifecycle
 from ..course import CourseError
 from .feedback import FEEDBACK_META
 from .result import Job, Result
@@ -25,23 +29,14 @@ from .worker import Grader, WorkerSettings
 Done = Callable[[Result], None]
 
 
-class Serial:
-    def __init__(self, work: Path, settings: WorkerSettings):
-        self.work, self.settings = work, settings
-
-    def dispatch(self, todo: list[Job], done: Done) -> None:
-        with Grader(self.work / "worker-0", self.settings) as grader:
-            for job in todo:
-                done(grader.grade(job))
-
-
 # --------------------------------------------------------------------------- worker processes
 
 _WORKER: Grader | None = None  # the Grader of this worker process (set by _init_worker)
 
 
-def _init_worker(work: str, settings: WorkerSettings) -> None:
+def _init_worker(work: str, settings: WorkerSettings, parent: int) -> None:
     global _WORKER
+    lifecycle.as_worker(parent, stop=lambda: _WORKER.close() if _WORKER is not None else None)
     _WORKER = Grader(Path(work) / f"worker-{os.getpid()}", settings)
 
 
@@ -50,21 +45,90 @@ def _grade_in_worker(job: Job) -> Result:
     return _WORKER.grade(job)
 
 
+def _warm() -> int:
+    return os.getpid()
+
+
 class LocalPool:
+    """`workers` grading processes on this machine. `dispatch` grades a batch; the grading
+    service keeps one running (`start`, `submit`, `stop`)."""
+
     def __init__(self, work: Path, settings: WorkerSettings, workers: int):
         self.work, self.settings, self.workers = work, settings, workers
+        self.pool: ProcessPoolExecutor | None = None
+
+    def start(self, warm: bool = False) -> "LocalPool":
+        """Start the pool; `warm`: wait until every worker runs (its fork server started)."""
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_init_worker,
+                                        initargs=(str(self.work), self.settings, os.getpid()))
+        if warm:
+            with _sigint_ignored():
+                pids = [self.pool.submit(_warm) for _ in range(self.workers)]
+            for f in pids:
+                f.result()
+        return self
+
+    def submit(self, job: Job) -> Future:
+        assert self.pool is not None
+        with _sigint_ignored():  # a worker started now starts with it ignored: Ctrl-C is the main process's
+            return self.pool.submit(_grade_in_worker, job)
+
+    def stop(self) -> None:
+        """Stop every worker now (each stops its kernels and fork server first)."""
+        if self.pool is not None:
+            _stop_workers(self.pool)
+            self.pool = None
+
+    def close(self) -> None:
+        """Let the workers finish what they were given, then end."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+            self.pool = None
+
+    def outcome(self, fut: Future, job: Job) -> Result:
+        """The Result of a finished grading future; a row saying why when its worker itself failed."""
+        try:
+            return fut.result()
+        except Exception as exc:  # a worker process died, or the task could not run
+            return Result(job.student, job.assignment, Status.ERROR, f"grading worker failed: {exc}"[:500])
 
     def dispatch(self, todo: list[Job], done: Done) -> None:
-        ctx = get_context("spawn")
-        with ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(str(self.work), self.settings)) as pool:
-            futures = {pool.submit(_grade_in_worker, job): job for job in todo}
+        self.start()
+        try:
+            futures = {self.submit(job): job for job in todo}
             for fut in as_completed(futures):
-                job = futures[fut]
-                try:
-                    done(fut.result())
-                except Exception as exc:  # a worker process itself died
-                    done(Result(job.student, job.assignment, Status.ERROR, f"grading worker failed: {exc}"[:500]))
+                done(self.outcome(fut, futures[fut]))
+        except BaseException:
+            self.stop()
+            raise
+        self.close()
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+def _stop_workers(pool: ProcessPoolExecutor, grace_s: float = 8.0) -> None:
+    """SIGTERM to every worker (each stops its kernels and fork server, then exits); SIGKILL
+    to any still there after `grace_s`. (ProcessPoolExecutor has no public way to stop busy
+    workers before Python 3.14's terminate_workers(), hence its `_processes`.)"""
+    procs = list((pool._processes or {}).values())
+    for p in procs:
+        with contextlib.suppress(OSError, ValueError):
+            p.terminate()
+    deadline = time.monotonic() + grace_s
+    for p in procs:
+        p.join(max(0.0, deadline - time.monotonic()))
+        if p.exitcode is None:
+            with contextlib.suppress(OSError, ValueError):
+                p.kill()
+            p.join(2)
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 # --------------------------------------------------------------------------- Dask
@@ -74,6 +138,13 @@ _DASK_GRADERS: dict = {}  # the Graders of this Dask worker process, by settings
 
 def _read_tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file() and not p.is_symlink()}
+
+
+def _stop_dask_graders() -> None:
+    """On a Dask worker: stop this run's kernels and fork servers (the run was interrupted)."""
+    for grader in _DASK_GRADERS.values():
+        grader.close()
+    _DASK_GRADERS.clear()
 
 
 def dask_task(student: str, assignment: str, files: dict[str, bytes], settings: WorkerSettings) -> tuple[dict, dict[str, bytes]]:
@@ -114,25 +185,63 @@ def _land(out: Path, rdict: dict, files: dict[str, bytes]) -> Result:
 
 
 class OnDask:
-    def __init__(self, address: str, settings: WorkerSettings, out: Path):
+    """The tasks of an existing Dask cluster, with the same interface as LocalPool."""
+
+    def __init__(self, address: str, settings: WorkerSettings, out: Path, workers: int = 0):
         # the template gradebook is a file of this machine: a Dask worker makes its own
         self.address, self.settings, self.out = address, dataclasses.replace(settings, template_db=None), out
+        self.client = None
+        self.futures: set = set()
+        self.workers = workers
 
-    def dispatch(self, todo: list[Job], done: Done) -> None:
+    def start(self, warm: bool = False) -> "OnDask":
         try:
-            from distributed import Client, as_completed as dask_completed
+            from distributed import Client
         except ImportError:
             raise CourseError("--dask needs the `distributed` package: pip install 'lstm-course[scale]'")
         try:
-            client = Client(self.address, timeout=30)
+            self.client = Client(self.address, timeout=30)
         except OSError as exc:
             raise CourseError(f"cannot reach the Dask scheduler at {self.address}: {exc}")
-        with client:
-            futures = {client.submit(dask_task, job.student, job.assignment, _read_tree(Path(job.path)), self.settings,
-                                     pure=False): job for job in todo}
+        if not self.workers:
+            self.workers = max(1, sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()))
+        return self
+
+    def submit(self, job: Job):
+        fut = self.client.submit(dask_task, job.student, job.assignment, _read_tree(Path(job.path)), self.settings,
+                                 pure=False)
+        self.futures.add(fut)
+        return fut
+
+    def outcome(self, fut, job: Job) -> Result:
+        self.futures.discard(fut)
+        try:
+            return _land(self.out, *fut.result())
+        except Exception as exc:  # a Dask worker died or the task failed
+            return Result(job.student, job.assignment, Status.ERROR, f"grading on Dask failed: {exc}"[:500])
+
+    def stop(self) -> None:
+        """Nothing of this run keeps running on the cluster: its tasks cancelled, the kernels
+        and fork servers of its graders on every Dask worker stopped."""
+        if self.client is not None:
+            self.client.cancel(list(self.futures))
+            with contextlib.suppress(Exception):
+                self.client.run(_stop_dask_graders, wait=False)
+            self.close()
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+    def dispatch(self, todo: list[Job], done: Done) -> None:
+        from distributed import as_completed as dask_completed
+        self.start()
+        try:
+            futures = {self.submit(job): job for job in todo}
             for fut in dask_completed(futures):
-                job = futures[fut]
-                try:
-                    done(_land(self.out, *fut.result()))
-                except Exception as exc:  # a Dask worker died or the task failed
-                    done(Result(job.student, job.assignment, Status.ERROR, f"grading on Dask failed: {exc}"[:500]))
+                done(self.outcome(fut, futures[fut]))
+        except BaseException:
+            self.stop()
+            raise
+        self.close()

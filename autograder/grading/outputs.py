@@ -11,6 +11,14 @@ from .result import Result, num
 GRADES_COLUMNS = ["student_id", "assignment", "score", "max_score", "auto_score", "auto_max_score",
                   "needs_manual_grade", "status", "detail", "review"]
 CELLS_COLUMNS = ["student_id", "assignment", "notebook", "grade_id", "kind", "score", "max_score"]
+TIMINGS_COLUMNS = ["student_id", "assignment", "phase", "seconds"]
+# The phases of grading one submission, in order (timings.csv): waiting for a worker, copying
+# it into the worker's course, starting its kernel, executing its cells, stopping the kernel,
+# the rest of nbgrader's autograde (reading and checking the notebook, restoring locked cells,
+# saving the scores in the gradebook), reading the scores back, the out-of-kernel crosscheck,
+# the feedback page, and the main process's writing (feedback into OUT_DIR, the journal).
+PHASES = ["queue", "copy", "kernel start", "execute", "kernel stop", "autograde", "gradebook", "crosscheck",
+          "feedback", "write"]
 
 
 def write_grades(out: Path, results: list[Result]) -> list[dict]:
@@ -41,3 +49,15 @@ def write_course_config(out: Path, db_url: str, submitted: Path) -> None:
         f"c.CourseDirectory.source_directory = {str(SOLUTIONS)!r}\n"
         f"c.CourseDirectory.submitted_directory = {str(submitted)!r}\n"
         f"c.CourseDirectory.db_url = {db_url!r}\n")
+
+
+def write_timings(out: Path, results: list[Result]) -> None:
+    """timings.csv: one row per phase of each graded submission."""
+    with open(out / "timings.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(TIMINGS_COLUMNS)
+        for r in sorted(results, key=lambda r: (r.student, r.assignment)):
+            order = PHASES + sorted(set(r.timings) - set(PHASES))
+            for phase in order:
+                if phase in r.timings:
+                    w.writerow([r.student, r.assignment, phase, f"{r.timings[phase]:.4f}"])

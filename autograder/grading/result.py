@@ -26,6 +26,8 @@ class Result:
     feedback: dict[str, str] = field(default_factory=dict)  # notebook -> html file
     autograded: dict[str, str] = field(default_factory=dict)  # notebook -> nbgrader's autograded .ipynb
     notes: list[str] = field(default_factory=list)  # the grader's own fallbacks, said once per batch
+    timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds (timings.csv)
+    started: float = 0.0  # when a worker began grading it (time.time())
 
     def __post_init__(self):
         self.status = Status(self.status)

@@ -15,13 +15,16 @@ class Status(str, Enum):
     MISSING = "missing notebook"
     UNKNOWN = "unknown assignment"
     ERROR = "grader error"
+    LATE = "late, not graded"           # the grading service's `refuse` late rule
+    REFUSED = "refused"                 # the grading service: not the submitter's own name
 
     def __str__(self) -> str:
         return self.value
 
 
 # The row of a submission with several problems shows the first of these it has.
-SEVERITY = [Status.KERNEL_DIED, Status.INVALID, Status.MISSING, Status.TIMEOUT, Status.ERROR, Status.UNKNOWN]
+SEVERITY = [Status.KERNEL_DIED, Status.INVALID, Status.MISSING, Status.TIMEOUT, Status.ERROR, Status.UNKNOWN,
+            Status.LATE, Status.REFUSED]
 
 
 @dataclass(frozen=True)

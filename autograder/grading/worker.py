@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from ..nbgrader.autograde import SubmissionGrader
 from ..nbgrader.config import course_config
 from ..sandbox.kernels import KernelLauncher
 from ..sandbox.policy import Policy
-from .crosscheck import SPECS, crosscheck, review
+from .crosscheck import SPECS, Reference, crosscheck, review
 from .feedback import ungraded_page
 from .intake import unreadable
 from .result import Job, Result, cell_row
@@ -54,6 +55,7 @@ class Grader:
             shutil.rmtree(self.work)
         self.work.mkdir(parents=True)
         self.db_url = f"sqlite:///{self.work}/gradebook.db"
+        gradebook.scratch(self.db_url)  # the worker's own: the run's gradebook is made from the results
         template = Path(settings.template_db) if settings.template_db else None
         gradebook.create(self.db_url, settings.assignments, template)
         c = course_config(self.work, cell_timeout=settings.cell_timeout)
@@ -65,6 +67,7 @@ class Grader:
         self.nbgrader = SubmissionGrader(NbGraderAPI(coursedir=coursedir, config=c), self.launcher)
         self.seed = secrets.randbits(32)  # hidden inputs of the crosscheck, new for every run
         self._said: set[str] = set()
+        self._references: dict[tuple[str, str], Reference | None] = {}  # the crosscheck's, per notebook
 
     def __enter__(self) -> "Grader":
         return self
@@ -76,15 +79,17 @@ class Grader:
         self.launcher.close()
 
     def grade(self, job: Job) -> Result:
+        clock, started = Clock(), time.time()
         try:
-            res = self._grade(job)
+            res = self._grade(job, clock)
         except Exception as exc:  # the batch goes on; the row says why
             res = Result(job.student, job.assignment, Status.ERROR, f"{type(exc).__name__}: {exc}"[:500])
+        res.timings, res.started = clock.phases, started
         res.notes = [n for n in self.launcher.notes if n not in self._said]
         self._said.update(res.notes)
         return res
 
-    def _grade(self, job: Job) -> Result:
+    def _grade(self, job: Job, clock: "Clock") -> Result:
         res = Result(job.student, job.assignment)
         if job.assignment not in self.settings.assignments:
             res.status, res.detail = Status.UNKNOWN, f"{job.assignment} is not an assignment of this course"
@@ -94,8 +99,10 @@ class Grader:
         if dest.exists():
             shutil.rmtree(dest)
         shutil.copytree(job.path, dest, symlinks=True, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-        problems = self._intake(dest, expected)
+        problems, notices = self._intake(dest, expected)
+        clock.lap("copy")
         log = self.nbgrader.autograde(job.assignment, job.student)
+        clock.lap("autograde", within=self.nbgrader.phases)
         for nb in expected:
             out = self.work / "autograded" / job.student / job.assignment / f"{nb}.ipynb"
             if nb not in problems and not out.exists():
@@ -107,22 +114,37 @@ class Grader:
                                                            f"the {self.settings.cell_timeout} s limit")
         res.cells = self._cells(job, expected, problems)
         res.status, res.detail = overall(problems)
+        res.detail = "; ".join(filter(None, [*notices, res.detail]))
+        clock.lap("gradebook")
         res.review = self._crosscheck(job, expected, problems, res.cells)
+        clock.lap("crosscheck")
         self._feedback(job, expected, problems, res)
+        clock.lap("feedback")
         return res
 
-    def _intake(self, dest: Path, expected: list[str]) -> dict[str, Problem]:
-        problems = {}
+    def _intake(self, dest: Path, expected: list[str]) -> tuple[dict[str, Problem], list[str]]:
+        """The problems of the submitted notebooks (missing, unreadable), and notices for the
+        row. A notebook saved under another name (`02_RNN (1).ipynb`) is graded as the expected
+        one when it is the only candidate; the worker's copy is renamed, never the submission."""
+        problems, notices = {}, []
+        found = sorted(p.name for p in dest.glob("*.ipynb"))
+        strays = [name for name in found if name[: -len(".ipynb")] not in expected]
         for nb in expected:
             path = dest / f"{nb}.ipynb"
             if not path.is_file():
-                problems[nb] = Problem(Status.MISSING, f"{nb}.ipynb not found")
-                continue
+                missing = [e for e in expected if not (dest / f"{e}.ipynb").is_file()]
+                if len(missing) == 1 and len(strays) == 1:
+                    (dest / strays[0]).rename(path)
+                    notices.append(f"graded {strays[0]} as {nb}.ipynb (the name the assignment expects)")
+                else:
+                    listing = ", ".join(found) if found else "no notebook"
+                    problems[nb] = Problem(Status.MISSING, f"{nb}.ipynb not found (the submission has: {listing})")
+                    continue
             reason = unreadable(path)
             if reason:
                 problems[nb] = Problem(Status.INVALID, f"{nb}.ipynb: {reason}")
                 path.unlink()  # nbgrader then scores it as missing (0), the others are graded
-        return problems
+        return problems, notices
 
     def _cells(self, job: Job, expected: list[str], problems: dict[str, Problem]) -> list[dict]:
         cells = []
@@ -137,6 +159,13 @@ class Grader:
                 cells.append(cell_row(job, nb, gid, score if (manual or counts) else 0.0, mx, manual))
         return sorted(cells, key=lambda c: (c["notebook"], c["grade_id"]))
 
+    def _reference(self, assignment: str, nb: str) -> Reference | None:
+        key = (assignment, nb)
+        if key not in self._references:
+            solution = nbformat.read(str(SOLUTIONS / assignment / f"{nb}.ipynb"), as_version=4)
+            self._references[key] = Reference.of(assignment, solution, self.seed)
+        return self._references[key]
+
     def _crosscheck(self, job: Job, expected: list[str], problems: dict[str, Problem], cells: list[dict]) -> str:
         if job.assignment not in SPECS:
             return ""
@@ -144,18 +173,21 @@ class Grader:
         for nb in expected:
             if nb in problems and not problems[nb].scored:
                 continue
-            src = SOLUTIONS / job.assignment / f"{nb}.ipynb"
             sub = self.work / "submitted" / job.student / job.assignment / f"{nb}.ipynb"
             try:
-                solution_nb, submitted_nb = nbformat.read(str(src), as_version=4), nbformat.read(str(sub), as_version=4)
-                found = crosscheck(job.assignment, submitted_nb, solution_nb, seed=self.seed, launcher=self.launcher)
+                ref = self._reference(job.assignment, nb)
+                if ref is None:
+                    continue
+                found = crosscheck(ref, nbformat.read(str(sub), as_version=4), launcher=self.launcher)
             except Exception as exc:  # the crosscheck must never cost a row
                 flags.append(f"crosscheck could not run: {type(exc).__name__}: {exc}"[:200])
                 continue
-            flags += review(found, solution_nb, cells, nb)
+            flags += review(found, ref, cells, nb)
         return "; ".join(flags)
 
     def _feedback(self, job: Job, expected: list[str], problems: dict[str, Problem], res: Result) -> None:
+        from .feedback import name_dead_cells
+        res.detail = name_dead_cells(problems, self.nbgrader.dead_cells, res.detail)  # which cell killed the kernel
         log = self.nbgrader.feedback(job.assignment, job.student)
         for nb in expected:
             page = self.work / "feedback" / job.student / job.assignment / f"{nb}.html"
@@ -163,11 +195,32 @@ class Grader:
                 page.parent.mkdir(parents=True, exist_ok=True)
                 problem = problems.get(nb) or Problem(Status.ERROR, "feedback could not be generated: "
                                                       + (log.get("error") or "")[-300:])
-                page.write_text(ungraded_page(job.assignment, nb, problem.status.value, problem.detail))
+                page.write_text(ungraded_page(job.assignment, nb, problem.status.value, problem.detail,
+                                              folders={str(self.work): "<grader>"}))
             res.feedback[nb] = str(page)
             graded_nb = self.work / "autograded" / job.student / job.assignment / f"{nb}.ipynb"
             if graded_nb.exists():
                 res.autograded[nb] = str(graded_nb)
+
+
+class Clock:
+    """Seconds spent in each phase of grading one submission (`lap(phase)` ends a phase)."""
+
+    def __init__(self):
+        self.phases: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str, within: dict[str, float] | None = None) -> None:
+        """End `phase`; `within`: the seconds of its parts measured inside it (e.g. kernel start,
+        execute, kernel stop of nbgrader's autograde), recorded as phases of their own, the
+        rest as `phase`."""
+        now = time.perf_counter()
+        rest = now - self._last
+        for part, seconds in (within or {}).items():
+            self.phases[part] = round(self.phases.get(part, 0.0) + seconds, 4)
+            rest -= seconds
+        self.phases[phase] = round(self.phases.get(phase, 0.0) + max(0.0, rest), 4)
+        self._last = now
 
 
 def quiet_library_warnings() -> None:

@@ -17,12 +17,18 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
+from queue import Empty
+
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import ensure_async
 
 from . import identity
 from .bwrap import bwrap_command
@@ -42,6 +48,7 @@ class KernelLauncher:
         self.uid = policy.uid()
         self.notes: list[str] = []  # why a fallback happened, each said once
         self.server: ForkServer | None = None
+        self.live: set = set()  # the kernel managers whose kernel runs now (stopped by close())
         if policy.sandbox and policy.fork_server:
             try:
                 self.server = ForkServer(policy, self.uid)
@@ -55,10 +62,15 @@ class KernelLauncher:
         self.close()
 
     def close(self) -> None:
+        """Stop everything this launcher started: running kernels, the fork server and what it
+        forked, and every process left under the sandbox identity."""
+        for km in list(self.live):
+            km.kill_now()
         if self.server is not None:
             self.server.close()
             self.server = None
-        identity.release(self.uid)
+        if self.policy.sandbox:
+            identity.release(self.uid)
 
     def _note(self, text: str) -> None:
         if text not in self.notes:
@@ -177,6 +189,40 @@ def launcher_args(cmd: list[str]) -> list[str] | None:
     return None
 
 
+class CourseKernelClient(AsyncKernelClient):
+    """jupyter_client's client, ready as soon as the kernel answers: its wait_for_ready ends by
+    waiting for 0.2 s of silence on IOPub (to drop the start-up messages), a fixed 0.2 s per
+    graded notebook; here only what has already arrived is dropped (nbclient reads the
+    messages of its own requests only)."""
+
+    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.time() + (timeout if timeout is not None else float("inf"))
+        while True:
+            self.kernel_info()
+            try:
+                msg = await ensure_async(self.shell_channel.get_msg(timeout=1))
+            except Empty:
+                pass
+            else:
+                if msg["msg_type"] == "kernel_info_reply":
+                    try:  # IOPub is connected when the reply's status messages arrive on it
+                        await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
+                    except Empty:
+                        pass
+                    else:
+                        self._handle_kernel_info_reply(msg)
+                        break
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.time() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+        while True:
+            try:
+                await ensure_async(self.iopub_channel.get_msg(timeout=0.005))
+            except Empty:
+                break
+
+
 class CourseKernelManager(AsyncKernelManager):
     """The kernel manager of a grading kernel: its `KernelLauncher` decides how it starts."""
 
@@ -186,6 +232,7 @@ class CourseKernelManager(AsyncKernelManager):
         self._runtime: Path | None = None
         self._fork: dict | None = None
         super().__init__(**kwargs)
+        self.client_factory = CourseKernelClient
 
     @property
     def kernel_spec(self):
@@ -217,6 +264,7 @@ class CourseKernelManager(AsyncKernelManager):
         return self.launcher.bwrap(cmd, runtime), kw
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
+        self.launcher.live.add(self)
         if self._fork is not None:
             process = self.launcher.fork(self._fork)
             if process is not None:
@@ -228,8 +276,25 @@ class CourseKernelManager(AsyncKernelManager):
             self._way = BWRAP  # the server failed just now: the bwrap command prepared above starts it
         await super()._async_launch_kernel(kernel_cmd, **kw)
 
+    def kill_now(self) -> None:
+        """Kill the kernel and its process group at once (the command is being stopped)."""
+        process = getattr(self.provisioner, "process", None)
+        pgid = getattr(self.provisioner, "pgid", None)
+        try:
+            if isinstance(process, ForkedProcess):
+                pass  # it goes with the fork server, which close() stops next
+            elif pgid:
+                os.killpg(pgid, signal.SIGKILL)
+            elif process is not None:
+                process.kill()
+        except (OSError, ProcessLookupError):
+            pass
+        self.launcher.live.discard(self)
+
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            self.launcher.live.discard(self)
         if not restart and self._way != PLAIN:
             self.launcher.finished(self._runtime)
             self._runtime = None

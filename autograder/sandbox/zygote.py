@@ -28,7 +28,7 @@ Protocol: one JSON request per line on stdin, one JSON reply per line on stdout.
   {"op": "run", "dir": D, "code": C, "uid": ..., "limits": ..., "env": ...}
                             -> the same (a plain program, e.g. a crosscheck)
   {"op": "poll", "pid": P}  -> {"status": null | exit code}
-  {"op": "kill", "pid": P}  -> {}
+  {"op": "kill", "pid": P}  -> {}  (killed and reaped)
 The server exits when its stdin closes, killing what it started.
 """
 import ctypes
@@ -264,9 +264,11 @@ def main():
                     if got:
                         exited[pid] = os.waitstatus_to_exitcode(status)
                 reply = {"status": exited.get(pid)}
-            elif op == "kill":
+            elif op == "kill":  # and reap it, so that the next poll already has its status
                 if req["pid"] not in exited:
                     os.kill(req["pid"], signal.SIGKILL)
+                    _, status = os.waitpid(req["pid"], 0)
+                    exited[req["pid"]] = os.waitstatus_to_exitcode(status)
                 reply = {}
             else:
                 reply = {"error": f"unknown request {op!r}"}
