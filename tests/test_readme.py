@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, needs_sandbox
 
 A = "01_gates"
 
@@ -127,6 +127,37 @@ def test_grade(tmp_path):
     assert (root / "grades" / "cells.csv").exists()
     assert (root / "grades" / "feedback" / "alice" / A / f"{A}.html").exists()
 
+    # the grades to Canvas, as the README says (a roster of the two students)
+    (root / "roster.csv").write_text("student_id,lms_id,name,section\nalice,101,\"Lovelace, Ada\",A\nbob,102,Bob,A\n")
+    r = sh(cmd(".venv/bin/lstm-course export"), root)
+    assert r.returncode == 0, r.stdout + r.stderr[-2000:]
+    canvas = list(csv.reader(open(root / "canvas.csv", encoding="utf-8")))
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", A], canvas[0]
+    assert canvas[1][0] == "    Points Possible" and float(canvas[1][5]) == float(rows["alice"]["max_score"])
+    by_id = {row[1]: row for row in canvas[2:]}
+    assert float(by_id["101"][5]) == float(rows["alice"]["score"]) and by_id["101"][0] == "Lovelace, Ada"
+    assert float(by_id["102"][5]) == 0
+
+
+@pytest.mark.slow
+@needs_sandbox
+def test_serve(tmp_path):
+    """The README's `serve` command on an exchange with one submission (plus --until-idle, so
+    that it stops once that is graded): graded, its feedback released into the exchange."""
+    import pwd
+    root = course_copy(tmp_path)
+    me = pwd.getpwuid(os.getuid()).pw_name  # a submission belongs to the Unix user it names
+    sub = tmp_path / "exchange" / "lstm-course" / "inbound" / f"{me}+{A}+2026-12-01 10:00:00.000000 UTC+x1"
+    shutil.copytree(REPO / "solutions" / A, sub)
+    (sub / "timestamp.txt").write_text("2026-12-01 10:00:00.000000 UTC")
+    (sub / "submission_secret.txt").write_text("secret-of-the-test")
+    line = cmd(".venv/bin/lstm-course serve").replace("/srv/nbgrader/exchange", str(tmp_path / "exchange"))
+    r = sh(line + " --until-idle", root, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr[-2000:]
+    rows = {x["student_id"]: x for x in csv.DictReader(open(root / "served" / "grades.csv"))}
+    assert rows[me]["status"] == "graded" and float(rows[me]["auto_score"]) == float(rows[me]["auto_max_score"]) > 0
+    assert len(list((tmp_path / "exchange" / "lstm-course" / "feedback").glob("*.html"))) == 1
+
 
 @pytest.mark.slow
 def test_run(tmp_path):
@@ -149,6 +180,7 @@ EXERCISED = {
     "PATH=$PWD/.venv/bin:$PATH nbgrader generate_assignment": test_stock_nbgrader_generate_assignment,
     ".venv/bin/lstm-course grade": test_grade, ".venv/bin/lstm-course run": test_run,
     "make test": test_make_test_is_what_ci_runs,
+    ".venv/bin/lstm-course serve": test_serve, ".venv/bin/lstm-course export": test_grade,
 }
 
 

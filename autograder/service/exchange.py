@@ -1,0 +1,91 @@
+"""nbgrader's exchange as the grading service sees it: the submissions in the inbound folder
+(`EXCHANGE/COURSE/inbound/STUDENT+ASSIGNMENT+TIMESTAMP+RANDOM/`, what `nbgrader submit`
+writes), a snapshot of each as it was found, and feedback released where `nbgrader
+fetch_feedback` and the Assignment List look for it (`EXCHANGE/COURSE/feedback/HASH.html`,
+the hash of the submission's secret and the notebook's name)."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: str            # the inbound folder's name
+    student: str
+    assignment: str
+    timestamp: str     # nbgrader's timestamp, as written in the name and in timestamp.txt
+
+
+def parse(name: str) -> Submission | None:
+    """The submission an inbound folder's name describes; None for anything else."""
+    parts = name.split("+")
+    if len(parts) not in (3, 4) or not all(parts[:3]) or name.startswith("."):
+        return None
+    return Submission(name, parts[0], parts[1], parts[2])
+
+
+def inbound(exchange: Path, course: str) -> Path:
+    return Path(exchange) / course / "inbound"
+
+
+def scan(exchange: Path, course: str) -> list[Submission]:
+    """The submissions in the inbound folder now, oldest name first."""
+    folder = inbound(exchange, course)
+    try:
+        names = sorted(os.listdir(folder))
+    except FileNotFoundError:
+        return []
+    found = []
+    for name in names:
+        sub = parse(name)
+        if sub is not None and (folder / name).is_dir():
+            found.append(sub)
+    return found
+
+
+def snapshot(exchange: Path, course: str, sub: Submission, store: Path) -> Path:
+    """A copy of the submission as found (the inbound folder stays as it is): STORE/ID/. A
+    copy made before is replaced, so a snapshot cut short by a crash is redone."""
+    dest = Path(store) / sub.id
+    tmp = dest.with_name(dest.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(inbound(exchange, course) / sub.id, tmp, symlinks=False,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.rmtree(dest, ignore_errors=True)
+    tmp.rename(dest)
+    return dest
+
+
+def feedback_name(secret: str, notebook: str) -> str:
+    """nbgrader's name for a notebook's released feedback (nbgrader.utils.notebook_hash)."""
+    h = hashlib.md5()
+    h.update(secret.encode())
+    h.update(notebook.encode())
+    return h.hexdigest() + ".html"
+
+
+def release(exchange: Path, course: str, page: Path, secret: str, notebook: str) -> Path:
+    """Publish one feedback page for the student who holds `secret` (atomically, readable by
+    all: the name is the secret's hash, as nbgrader's release_feedback does)."""
+    folder = Path(exchange) / course / "feedback"
+    folder.mkdir(mode=0o755, parents=True, exist_ok=True)
+    dest = folder / feedback_name(secret, notebook)
+    tmp = folder / ("." + dest.name + ".tmp")
+    shutil.copyfile(page, tmp)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, dest)
+    return dest
+
+
+def owner(exchange: Path, course: str, sub: Submission) -> str:
+    """The name of the Unix user who owns the submission's folder (who ran `nbgrader submit`)."""
+    import pwd
+    uid = (inbound(exchange, course) / sub.id).stat().st_uid
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
