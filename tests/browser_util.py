@@ -148,8 +148,11 @@ def start_lab(root: Path, home: Path, log: Path, timeout: float = 120) -> Lab:
            if not k.startswith(("JUPYTER", "LSTM_COURSE", "MPLBACKEND", "IPYTHONDIR"))}
     env.update(HOME=str(home), PATH=os.pathsep.join([str(BIN), os.environ.get("PATH", "")]),
                JUPYTER_CONFIG_DIR=str(home / ".jupyter"), LSTM_COURSE_ROOT=str(root))
+    # expose_app_in_browser: the page's `window.jupyterapp`, so a test can wait for the app's
+    # own state (its layout restored, every plugin's commands registered) instead of for time.
     cmd = [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           f"--ServerApp.token={token}", f"--notebook-dir={root}", "--ServerApp.open_browser=False"]
+           f"--ServerApp.token={token}", f"--notebook-dir={root}", "--ServerApp.open_browser=False",
+           "--LabApp.expose_app_in_browser=True", "--JupyterNotebookApp.expose_app_in_browser=True"]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -226,10 +229,18 @@ class LabPage:
         # `reset`: a fresh workspace, whatever an earlier test left open.
         self.page.goto(self.lab.page_url(f"lab/tree/{path}", reset=""))
         self.page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for()
+        self.wait_restored()
 
     def open_lab(self) -> None:
         self.page.goto(self.lab.page_url("lab", reset=""))
         self.menu("Nbgrader").wait_for()
+        self.wait_restored()
+
+    def wait_restored(self) -> None:
+        """Wait for JupyterLab's `restored` promise: every plugin activated (nbgrader's commands
+        are in the command registry), the layout restored. Only where the server exposes the app
+        (start_lab does); elsewhere the menu gestures below still wait for the menus' own state."""
+        self.page.evaluate("async () => { if (window.jupyterapp) await window.jupyterapp.restored; }")
 
     def wait_cells(self, n: int) -> None:
         self.page.wait_for_function(f"document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) "
@@ -242,10 +253,43 @@ class LabPage:
     def menu(self, label: str):
         return self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{label}$")).first
 
+    def menu_item(self, command: str):
+        """A main-menu item by its command id (labels change between versions), in an open menu."""
+        return self.page.locator(f".lm-Menu li[data-command='{command}']")
+
+    def open_menu(self, menu: str, command: str) -> None:
+        """Open the main menu `menu` so that its item `command` is shown. Clicking a menu-bar label
+        toggles its menu, so click only when that menu is not open already; close any other first."""
+        item = self.menu_item(command)
+        if not item.count():
+            self.close_menus()
+            self.menu(menu).click()
+        item.wait_for(state="visible")
+
+    def close_menus(self) -> None:
+        """Close whatever menu is open, and wait until it is gone from the page.
+
+        Escape goes to the element with the keyboard focus, which is not always the menu: after
+        its layout is restored, JupyterLab opens the launcher and focuses it, which can happen just
+        after a menu opened. An Escape sent to the page then reaches the launcher, the menu stays
+        open, and the next click on its menu-bar label closes it instead of opening it. So the
+        Escape is sent to the open menu itself."""
+        menus = self.page.locator(".lm-Menu")
+        for _ in range(5):  # a submenu closes first, then its parent
+            if not menus.count():
+                break
+            try:
+                menus.last.press("Escape", timeout=5_000)
+            except Exception:  # it closed between the count and the key press
+                pass
+        menus.first.wait_for(state="detached")
+
     def command(self, menu: str, command: str) -> None:
-        """Click a main-menu item by its command id (labels change between versions)."""
-        self.menu(menu).click()
-        self.page.locator(f".lm-Menu li[data-command='{command}']").click()
+        """Run a main-menu item as a user does: open the menu, click the item (Playwright waits for
+        it to be visible, stable and enabled), and wait for the menu to close behind it."""
+        self.open_menu(menu, command)
+        self.menu_item(command).click()
+        self.page.locator(".lm-Menu").first.wait_for(state="detached")
 
     def scroll_to(self, locator) -> None:
         locator.evaluate("e => e.scrollIntoView({block: 'start'})")

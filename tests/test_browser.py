@@ -22,6 +22,8 @@ from importlib.metadata import version
 
 import pytest
 
+from autograder.run import _only_docstring
+
 from browser_util import (
     ARTIFACTS, BIN, LabPage, ensure_chromium, ensure_playwright, launch_browser,
     make_course, nbgrader_cells, start_lab, stop_lab, strip_solution_markers)
@@ -92,10 +94,10 @@ def page(browser, lab, shots, request):
 # -- the notebook's structure, from the files -----------------------------------------------
 
 def _is_visible_test(c: dict) -> bool:
-    """A test cell the student sees (hidden ones are only a docstring in the release)."""
+    """A test cell the student sees (hidden ones are only a docstring and `pass` in the release)."""
     md = c["nbgrader"]
     return c["cell_type"] == "code" and md.get("grade") and not md.get("solution") \
-        and len(c["source"].strip().splitlines()) > 1
+        and not _only_docstring(c["source"])
 
 
 def _visible(locator, what: str, timeout: float = 30_000) -> None:
@@ -202,12 +204,12 @@ def test_student_types_runs_and_validates(page, lab):
 def test_instructor_formgrader_assignment_list_and_create_assignment(page, lab):
     # The Nbgrader menu has every panel.
     page.open_lab()
-    page.menu("Nbgrader").click()
+    page.open_menu("Nbgrader", "nbgrader:open-assignment-list")
     for command in ("nbgrader:open-assignment-list", "nbgrader:open-course-list",
                     "nbgrader:open-formgrader", "nbgrader:open-create-assignment"):
-        _visible(page.page.locator(f".lm-Menu li[data-command='{command}']"), f"the menu item {command}")
+        _visible(page.menu_item(command), f"the menu item {command}")
     page.shot("instructor-01-nbgrader-menu")
-    page.page.keyboard.press("Escape")
+    page.close_menus()
 
     # Formgrader > Manage Assignments lists 01_gates (from solutions/), and releases it.
     page.command("Nbgrader", "nbgrader:open-formgrader")
@@ -273,11 +275,13 @@ def test_instructor_formgrader_assignment_list_and_create_assignment(page, lab):
 def test_notebook7_interface_has_the_extension(page, lab):
     """The same extension in Notebook 7 (`jupyter notebook`, the /tree and /notebooks pages)."""
     page.page.goto(lab.page_url("tree"))
-    page.menu("Nbgrader").click()
+    page.menu("Nbgrader").wait_for()
+    page.wait_restored()
+    page.open_menu("Nbgrader", "nbgrader:open-assignment-list")
     for command in ("nbgrader:open-assignment-list", "nbgrader:open-course-list", "nbgrader:open-formgrader"):
-        _visible(page.page.locator(f".lm-Menu li[data-command='{command}']"), f"the menu item {command}")
+        _visible(page.menu_item(command), f"the menu item {command}")
     page.shot("notebook7-01-tree-nbgrader-menu")
-    page.page.keyboard.press("Escape")
+    page.close_menus()
     page.command("Nbgrader", "nbgrader:open-course-list")
     page.page.locator("#nbgrader-course-list .list_item", has_text="lstm-course").first.wait_for()
     page.command("Nbgrader", "nbgrader:open-formgrader")
@@ -286,7 +290,7 @@ def test_notebook7_interface_has_the_extension(page, lab):
     page.shot("notebook7-02-tree-formgrader")
     page.page.goto(lab.page_url(f"notebooks/notebooks/{NB}"))
     _visible(page.page.locator(".jp-Toolbar .validate-button"), "the Validate button in Notebook 7", 60_000)
-    page.menu("Nbgrader").click()
-    _visible(page.page.locator(".lm-Menu li[data-command='nbgrader:open-create-assignment']"),
-             "Create assignment in Notebook 7's Nbgrader menu")
+    page.wait_restored()
+    page.open_menu("Nbgrader", "nbgrader:open-create-assignment")
+    _visible(page.menu_item("nbgrader:open-create-assignment"), "Create assignment in Notebook 7's Nbgrader menu")
     page.shot("notebook7-03-notebook-validate-button")
