@@ -79,6 +79,19 @@ def ensure_playwright() -> str:
         return f"the playwright package is missing and `pip install playwright` failed: {r.stderr.strip()[-300:]}"
 
 
+def chromium_or_skip(why_needed: str = "the end-to-end tests") -> str:
+    """Chromium's path for a test module's fixture: the module is skipped, with the reason,
+    where there is none; a Playwright that cannot be installed fails it."""
+    import pytest
+    path, why = ensure_chromium()
+    if not path:
+        pytest.skip(f"no headless browser for {why_needed}: {why}")
+    why = ensure_playwright()
+    if why:
+        pytest.fail(why)
+    return path
+
+
 def launch_browser(playwright, chromium: str):
     """A fresh headless Chromium profile (a persistent context: Playwright passes the profile
     folder as --user-data-dir itself)."""
@@ -160,18 +173,22 @@ def start_lab(root: Path, home: Path, log: Path, timeout: float = 120) -> Lab:
     proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT,
                             start_new_session=True)
     out.close()
-    lab = Lab(f"http://127.0.0.1:{port}", token, root, proc, log)
+    return wait_lab(Lab(f"http://127.0.0.1:{port}", token, root, proc, log), timeout)
+
+
+def wait_lab(lab: Lab, timeout: float) -> Lab:
+    """Wait until a JupyterLab just started answers (stopped, and said why, if it does not)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"jupyter lab exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        if lab.proc.poll() is not None:
+            raise RuntimeError(f"jupyter lab exited with {lab.proc.returncode}:\n{lab.log.read_text()[-3000:]}")
         try:
             lab.api("status")
             return lab
         except OSError:
             time.sleep(0.5)
     stop_lab(lab)
-    raise RuntimeError(f"jupyter lab did not answer within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(f"jupyter lab did not answer within {timeout:.0f} s:\n{lab.log.read_text()[-3000:]}")
 
 
 def stop_lab(lab: Lab) -> None:

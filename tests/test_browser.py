@@ -25,7 +25,7 @@ import pytest
 from autograder.run import _only_docstring
 
 from browser_util import (
-    ARTIFACTS, BIN, LabPage, ensure_chromium, ensure_playwright, launch_browser,
+    ARTIFACTS, BIN, LabPage, chromium_or_skip, launch_browser,
     make_course, nbgrader_cells, start_lab, stop_lab, strip_solution_markers)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
@@ -47,13 +47,7 @@ ANSWER = ("With f = 0.9 and i = 0 the entry is multiplied by 0.9 at each step: 0
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    path, why = ensure_chromium()
-    if not path:
-        pytest.skip(f"no headless browser for the end-to-end tests: {why}")
-    why = ensure_playwright()
-    if why:
-        pytest.fail(why)
-    return path
+    return chromium_or_skip()
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,11 @@ import json
 import os
 import shutil
 import subprocess
-import time
 
 import pytest
 
-from browser_util import ARTIFACTS, BIN, Lab, LabPage, ensure_chromium, ensure_playwright, free_port, \
-    launch_browser, stop_lab
+from browser_util import ARTIFACTS, BIN, Lab, LabPage, chromium_or_skip, free_port, \
+    launch_browser, stop_lab, wait_lab
 from conftest import A, REPO, lstm_course, needs_sandbox, release_nb, with_solutions, write_submission
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser"), needs_sandbox]
@@ -27,13 +26,7 @@ SHOTS = ARTIFACTS / "formgrader"
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    path, why = ensure_chromium()
-    if not path:
-        pytest.skip(f"no headless browser for the end-to-end tests: {why}")
-    why = ensure_playwright()
-    if why:
-        pytest.fail(why)
-    return path
+    return chromium_or_skip()
 
 
 @pytest.fixture(scope="module")
@@ -61,19 +54,7 @@ def _lab_in(folder, home, log) -> Lab:
         proc = subprocess.Popen(cmd, cwd=folder, env={"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home),
                                                       "LANG": "C.UTF-8"},
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    lab = Lab(f"http://127.0.0.1:{port}", token, folder, proc, log)
-    deadline = time.time() + 180
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"jupyter lab exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            lab.api("status")
-            return lab
-        except OSError:
-            if time.time() > deadline:
-                stop_lab(lab)
-                raise RuntimeError(f"jupyter lab did not answer:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
+    return wait_lab(Lab(f"http://127.0.0.1:{port}", token, folder, proc, log), 180)
 
 
 def test_formgrader_manual_grading_lists_the_written_answers_to_grade(chromium, graded, tmp_path):
