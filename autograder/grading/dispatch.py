@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import os
 import signal
 import tempfile
@@ -134,24 +135,26 @@ def _stop_workers(pool: ProcessPoolExecutor, grace_s: float = 8.0) -> None:
 # --------------------------------------------------------------------------- Dask
 
 _DASK_GRADERS: dict = {}  # the Graders of this Dask worker process, by settings
+_DASK_SERIAL = itertools.count()  # each Grader's folder a new name (one stopped frees its key, not its name)
 
 
 def _read_tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file() and not p.is_symlink()}
 
 
-def _stop_dask_graders() -> None:
-    """On a Dask worker: stop this run's kernels and fork servers (the run was interrupted)."""
-    for grader in _DASK_GRADERS.values():
+def _stop_dask_graders(key: str) -> None:
+    """On a Dask worker: stop the kernels and fork server of one run's grader (the run was
+    interrupted); the graders of other runs on the same cluster go on."""
+    grader = _DASK_GRADERS.pop(key, None)
+    if grader is not None:
         grader.close()
-    _DASK_GRADERS.clear()
 
 
 def dask_task(student: str, assignment: str, files: dict[str, bytes], settings: WorkerSettings) -> tuple[dict, dict[str, bytes]]:
     """Grade one submission on a Dask worker (which has this course installed)."""
     key = repr(settings)
     if key not in _DASK_GRADERS:
-        work = Path(tempfile.gettempdir()) / f"lstm-course-dask-{os.getpid()}-{len(_DASK_GRADERS)}"
+        work = Path(tempfile.gettempdir()) / f"lstm-course-dask-{os.getpid()}-{next(_DASK_SERIAL)}"
         _DASK_GRADERS[key] = Grader(work, settings)
     grader = _DASK_GRADERS[key]
     with tempfile.TemporaryDirectory(prefix="lstm-course-task-") as tmp:
@@ -226,7 +229,7 @@ class OnDask:
         if self.client is not None:
             self.client.cancel(list(self.futures))
             with contextlib.suppress(Exception):
-                self.client.run(_stop_dask_graders, wait=False)
+                self.client.run(_stop_dask_graders, repr(self.settings), wait=False)
             self.close()
 
     def close(self) -> None:

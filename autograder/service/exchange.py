@@ -5,7 +5,6 @@ fetch_feedback` and the Assignment List look for it (`EXCHANGE/COURSE/feedback/H
 the hash of the submission's secret and the notebook's name)."""
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -61,11 +60,9 @@ def snapshot(exchange: Path, course: str, sub: Submission, store: Path) -> Path:
 
 
 def feedback_name(secret: str, notebook: str) -> str:
-    """nbgrader's name for a notebook's released feedback (nbgrader.utils.notebook_hash)."""
-    h = hashlib.md5()
-    h.update(secret.encode())
-    h.update(notebook.encode())
-    return h.hexdigest() + ".html"
+    """nbgrader's name for a notebook's released feedback (what `nbgrader fetch_feedback` looks for)."""
+    from nbgrader.utils import notebook_hash
+    return notebook_hash(secret=secret, notebook_id=notebook) + ".html"
 
 
 def release(exchange: Path, course: str, page: Path, secret: str, notebook: str) -> Path:
