@@ -30,10 +30,6 @@ def _tree_hash(root):
     return h.hexdigest()
 
 
-def first_solution_cell(nb):
-    return next(c for c in nb.cells if is_solution(c))
-
-
 @pytest.fixture(scope="module")
 def klass(tmp_path_factory):
     base = tmp_path_factory.mktemp("class")

@@ -220,6 +220,17 @@ class Person:
         self.shot(step, what)
         assert submitted.locator(".nested_list_item").count() == submissions
 
+    def fetch_feedback(self, step: str, what: str):
+        """Fetch Feedback in the Assignment List; the link to the latest submission's feedback
+        (each submission has its own, the grading service's; the latest is listed last)."""
+        panel = self.assignment_list()
+        item = panel.locator("#submitted_assignments_list .list_item", has_text=A).first
+        item.locator("button", has_text="Fetch Feedback").click()
+        view = panel.locator("#submitted_assignments_list a", has_text="view feedback").last
+        view.wait_for(timeout=300_000)
+        self.shot(step, what)
+        return view
+
 
 def _person(browser, cmd, user) -> Person:
     people = STATE.setdefault("people", {})
@@ -396,12 +407,7 @@ def test_2_each_student_gets_feedback_without_the_instructor(hub, browser):
     for s in STUDENTS:
         p = _person(browser, cmd, s)
         p.home()
-        panel = p.assignment_list()
-        item = panel.locator("#submitted_assignments_list .list_item", has_text=A).first
-        item.locator("button", has_text="Fetch Feedback").click()
-        view = panel.locator("#submitted_assignments_list a", has_text="view feedback").first
-        view.wait_for(timeout=300_000)
-        p.shot("10b", "served-feedback-fetched")
+        p.fetch_feedback("10b", "served-feedback-fetched")
         pages = sorted((room.home(s) / A / "feedback").glob(f"*/{A}.html"))
         assert pages, f"{s} has no feedback page from the grading service"
         score, top = float(rows[s]["score"]), float(rows[s]["max_score"])
@@ -518,13 +524,7 @@ def test_6_students_fetch_and_read_their_feedback(hub, browser):
     for s in STUDENTS:
         p = _person(browser, cmd, s)
         p.start_server()
-        panel = p.assignment_list()
-        item = panel.locator("#submitted_assignments_list .list_item", has_text=A).first
-        item.locator("button", has_text="Fetch Feedback").click()
-        # every submission has its feedback (the grading service's); the latest is listed last
-        view = panel.locator("#submitted_assignments_list a", has_text="view feedback").last
-        view.wait_for(timeout=300_000)
-        p.shot("15", "feedback-fetched")
+        view = p.fetch_feedback("15", "feedback-fetched")
         view.click()
         name = f"{RENAMED}.html" if s == CLEO else f"{A}.html"
         entry = p.page.locator(".jp-DirListing-item", has_text=name).first
