@@ -155,16 +155,18 @@ class FeedbackExporter(HTMLExporter):
 
 
 class CachedHighlight(Highlight2HTML):
-    """nbconvert's code highlighting, each distinct source highlighted once per process."""
+    """nbconvert's code highlighting, each distinct source highlighted once per process.
+
+    The templates pass every cell's metadata, of which the highlighting reads one key
+    (`magics_language`); that key, not the whole metadata (an nbgrader cell's differs from
+    student to student), is what the cache is keyed on."""
 
     @functools.lru_cache(maxsize=4096)
-    def _cached(self, source: str, language, metadata_key) -> str:
-        return super().__call__(source, language, None)
+    def _cached(self, source: str, language, magics_language) -> str:
+        return super().__call__(source, language, {"magics_language": magics_language} if magics_language else None)
 
     def __call__(self, source, language=None, metadata=None):
-        if metadata:
-            return super().__call__(source, language, metadata)
-        return self._cached(source, language, None)
+        return self._cached(source, language, (metadata or {}).get("magics_language"))
 
 
 def configure_feedback(c: Config) -> Config:

@@ -76,8 +76,11 @@ def merge(db_url: str, results: list, assignments: list[str], template: Path | N
             if stamp is not None:  # the formgrader counts a submission autograded only when it matches
                 submission.timestamp = stamp
             graded = set(r.autograded)  # notebooks nbgrader autograded: open in the formgrader
+            # the submission's grades, read at once (a lookup per cell was ~3 ms, 80 ms a notebook)
+            grades = {(nb.name, g.name): g for nb in submission.notebooks for g in nb.grades}
             for c in r.cells:
-                g = _grade(gb, c["grade_id"], c["notebook"], r.assignment, r.student)
+                g = grades.get((c["notebook"], c["grade_id"])) \
+                    or _grade(gb, c["grade_id"], c["notebook"], r.assignment, r.student)
                 if c["kind"] == "auto":
                     g.auto_score = c["score"] or 0.0
                     g.needs_manual_grade = False

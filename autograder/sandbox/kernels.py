@@ -222,6 +222,10 @@ class CourseKernelClient(AsyncKernelClient):
             except Empty:
                 break
 
+    # AsyncKernelClient binds `wait_for_ready` to KernelClient's own coroutine function, not
+    # to whatever `_async_wait_for_ready` a subclass defines: bound here, or it is never used.
+    wait_for_ready = _async_wait_for_ready
+
 
 class CourseKernelManager(AsyncKernelManager):
     """The kernel manager of a grading kernel: its `KernelLauncher` decides how it starts."""
