@@ -31,7 +31,7 @@ from .journal import Journal, folder_hash
 from .outputs import write_course_config, write_grades, write_timings
 from .result import Job, Result
 from .summary import summarise
-from .worker import WorkerSettings
+from .process import WorkerSettings
 
 
 @dataclass
@@ -72,32 +72,45 @@ def grade(submitted: Path, out: Path, *, workers: int | None = None, only: list[
     work.mkdir(parents=True, exist_ok=True)
     journal = Journal(out / ".journal.jsonl")
     results: list[Result] = []
+    template = work / "template.db"  # the assignments' cells in a gradebook, made once; workers and the final gradebook copy it
+    template.unlink(missing_ok=True)
+    dispatcher = None
     try:
-        # The assignments' cells go into a gradebook once; workers and the final gradebook copy it.
-        template = work / "template.db"
-        template.unlink(missing_ok=True)
-        with tempfile.TemporaryDirectory(prefix="lstm-course-template-") as tmp:
-            generate_release(Path(tmp) / "release", needed, db_url=f"sqlite:///{template}")
+        try:
+            # Resumable: every finished submission is journaled at once (its feedback copied into
+            # OUT_DIR); a rerun after a crash or Ctrl-C keeps those whose files have not changed.
+            kept, todo, digests = _resume(journal, jobs, needed, set(students) if students else None)
+            results += kept
+            if kept:
+                print(f"resuming: {len(kept)} of {len(jobs)} submissions were graded before in {out}"
+                      + (" and are unchanged" if not students else "") + f"; grading {len(todo)}", file=sys.stderr)
+            run = Run(rows=[], resumed=len(kept))
+            settings = WorkerSettings(needed, cell_timeout, policy, str(template))
+            if todo:  # the workers start now and get ready (fork servers, imports) while the template is made
+                n = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+                dispatcher = OnDask(dask, settings, out) if dask else LocalPool(work, settings, n).start(warm=True, wait=False)
+            with tempfile.TemporaryDirectory(prefix="lstm-course-template-") as tmp:
+                part = work / "template.db.part"
+                part.unlink(missing_ok=True)
+                generate_release(Path(tmp) / "release", needed, db_url=f"sqlite:///{part}")
+                part.rename(template)  # at once: a worker waiting for it never reads half a gradebook
 
-        # Resumable: every finished submission is journaled at once (its feedback copied into
-        # OUT_DIR); a rerun after a crash or Ctrl-C keeps those whose files have not changed.
-        kept, todo, digests = _resume(journal, jobs, needed, set(students) if students else None)
-        results += kept
-        if kept:
-            print(f"resuming: {len(kept)} of {len(jobs)} submissions were graded before in {out}"
-                  + (" and are unchanged" if not students else "") + f"; grading {len(todo)}", file=sys.stderr)
-        run = Run(rows=[], resumed=len(kept))
-        _dispatch(todo, out, journal, digests, results, run, WorkerSettings(needed, cell_timeout, policy, str(template)),
-                  workers, dask, progress)
+            _dispatch(todo, out, journal, digests, results, run, dispatcher, progress)
 
-        db_url = db_url or f"sqlite:///{out}/gradebook.db"
-        gradebook.merge(db_url, results, needed, template)  # first: it gives the results the hand-given points
-        run.rows = write_grades(out, results)
-        write_timings(out, results)
-        write_course_config(out, db_url, submitted)
-        gradebook.export_csv(db_url, out / "export.csv")
-        summarise(out, known)
-        return run
+            db_url = db_url or f"sqlite:///{out}/gradebook.db"
+            gradebook.merge(db_url, results, needed, template)  # first: it gives the results the hand-given points
+            run.rows = write_grades(out, results)
+            write_timings(out, results)
+            write_course_config(out, db_url, submitted)
+            gradebook.export_csv(db_url, out / "export.csv")
+            summarise(out, known)
+            if dispatcher is not None:
+                dispatcher.join()  # the workers, ending since the last result came, have ended
+            return run
+        except BaseException:
+            if dispatcher is not None:
+                dispatcher.stop()
+            raise
     except Interrupted as stop:
         done = len({(r.student, r.assignment) for r in results} | set(journal.load()))
         raise Interrupted(stop.signum, f"interrupted: {min(done, len(jobs))} of {len(jobs)} graded; "
@@ -105,7 +118,7 @@ def grade(submitted: Path, out: Path, *, workers: int | None = None, only: list[
 
 
 def _dispatch(todo: list[Job], out: Path, journal: Journal, digests: dict, results: list[Result], run: Run,
-              settings: WorkerSettings, workers: int | None, dask: str | None, progress: bool) -> None:
+              dispatcher, progress: bool) -> None:
     """Grade `todo` on the workers; each result, as it comes, has its feedback copied into
     OUT_DIR and is journaled."""
     students = sorted({j.student for j in todo})
@@ -134,8 +147,6 @@ def _dispatch(todo: list[Job], out: Path, journal: Journal, digests: dict, resul
 
     try:
         if todo:
-            workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
-            dispatcher = OnDask(dask, settings, out) if dask else LocalPool(out / ".work", settings, workers)
             dispatcher.dispatch(todo, done)
     finally:
         bar.close()

@@ -25,30 +25,12 @@ from ..course import CourseError
 from .feedback import FEEDBACK_META
 from .result import Job, Result
 from .status import Status
-from .worker import Grader, WorkerSettings
+from .process import WorkerSettings, grade_in_worker, init_worker, warm as warm_worker
 
 Done = Callable[[Result], None]
 
 
 # --------------------------------------------------------------------------- worker processes
-
-_WORKER: Grader | None = None  # the Grader of this worker process (set by _init_worker)
-
-
-def _init_worker(work: str, settings: WorkerSettings, parent: int) -> None:
-    global _WORKER
-    lifecycle.as_worker(parent, stop=lambda: _WORKER.close() if _WORKER is not None else None)
-    _WORKER = Grader(Path(work) / f"worker-{os.getpid()}", settings)
-
-
-def _grade_in_worker(job: Job) -> Result:
-    assert _WORKER is not None
-    return _WORKER.grade(job)
-
-
-def _warm() -> int:
-    return os.getpid()
-
 
 class LocalPool:
     """`workers` grading processes on this machine. `dispatch` grades a batch; the grading
@@ -58,21 +40,24 @@ class LocalPool:
         self.work, self.settings, self.workers = work, settings, workers
         self.pool: ProcessPoolExecutor | None = None
 
-    def start(self, warm: bool = False) -> "LocalPool":
-        """Start the pool; `warm`: wait until every worker runs (its fork server started)."""
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_init_worker,
-                                        initargs=(str(self.work), self.settings, os.getpid()))
+    def start(self, warm: bool = False, wait: bool = True) -> "LocalPool":
+        """Start the pool (once) and its workers; `warm`: wait until every worker runs (its
+        fork server started), or with `wait=False` only start them, to be ready sooner."""
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=init_worker,
+                                            initargs=(str(self.work), self.settings, os.getpid()))
         if warm:
             with _sigint_ignored():
-                pids = [self.pool.submit(_warm) for _ in range(self.workers)]
-            for f in pids:
-                f.result()
+                pids = [self.pool.submit(warm_worker) for _ in range(self.workers)]
+            if wait:
+                for f in pids:
+                    f.result()
         return self
 
     def submit(self, job: Job) -> Future:
         assert self.pool is not None
         with _sigint_ignored():  # a worker started now starts with it ignored: Ctrl-C is the main process's
-            return self.pool.submit(_grade_in_worker, job)
+            return self.pool.submit(grade_in_worker, job)
 
     def stop(self) -> None:
         """Stop every worker now (each stops its kernels and fork server first)."""
@@ -80,8 +65,15 @@ class LocalPool:
             _stop_workers(self.pool)
             self.pool = None
 
-    def close(self) -> None:
-        """Let the workers finish what they were given, then end."""
+    def close(self, wait: bool = True) -> None:
+        """Let the workers finish what they were given, then end; `wait=False`: they end on
+        their own, and `join()` waits for that."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=wait)
+            if wait:
+                self.pool = None
+
+    def join(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True)
             self.pool = None
@@ -102,7 +94,7 @@ class LocalPool:
         except BaseException:
             self.stop()
             raise
-        self.close()
+        self.close(wait=False)  # the workers end meanwhile; the caller joins them
 
 
 @contextlib.contextmanager
@@ -152,6 +144,7 @@ def _stop_dask_graders(key: str) -> None:
 
 def dask_task(student: str, assignment: str, files: dict[str, bytes], settings: WorkerSettings) -> tuple[dict, dict[str, bytes]]:
     """Grade one submission on a Dask worker (which has this course installed)."""
+    from .worker import Grader
     key = repr(settings)
     if key not in _DASK_GRADERS:
         work = Path(tempfile.gettempdir()) / f"lstm-course-dask-{os.getpid()}-{next(_DASK_SERIAL)}"
@@ -232,10 +225,13 @@ class OnDask:
                 self.client.run(_stop_dask_graders, repr(self.settings), wait=False)
             self.close()
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
         if self.client is not None:
             self.client.close()
             self.client = None
+
+    def join(self) -> None:
+        pass
 
     def dispatch(self, todo: list[Job], done: Done) -> None:
         from distributed import as_completed as dask_completed

@@ -13,38 +13,29 @@ import secrets
 import shutil
 import time
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from ..course import CELL_TIMEOUT, SOLUTIONS, notebooks as course_notebooks
+from ..course import SOLUTIONS, notebooks as course_notebooks
 from ..nbgrader import gradebook
 from ..nbgrader.autograde import SubmissionGrader
 from ..nbgrader.config import course_config
 from ..sandbox.kernels import KernelLauncher
-from ..sandbox.policy import Policy
 from .crosscheck import SPECS, Reference, crosscheck, review
 from .feedback import ungraded_page
 from .intake import unreadable
+from .process import WorkerSettings
 from .result import Job, Result, cell_row
 from .status import Problem, Status, from_nbgrader_log, overall
-
-
-@dataclass(frozen=True)
-class WorkerSettings:
-    """What every worker of a run is given (picklable: it crosses to worker processes)."""
-    assignments: list[str]
-    cell_timeout: int = CELL_TIMEOUT
-    policy: Policy = field(default_factory=Policy)
-    template_db: str | None = None  # a gradebook with the assignments' cells, made once per run
 
 
 class Grader:
     """An nbgrader course folder at `work`, owned by one process, ready to grade `settings.assignments`.
     Close it (or use it as a context manager) to stop its fork server."""
 
-    def __init__(self, work: Path, settings: WorkerSettings):
+    def __init__(self, work: Path, settings: WorkerSettings, server=None):
+        """`server`: this worker's fork server, already started (see process.py)."""
         from nbgrader.apps.api import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
 
@@ -56,14 +47,15 @@ class Grader:
         self.work.mkdir(parents=True)
         self.db_url = f"sqlite:///{self.work}/gradebook.db"
         gradebook.scratch(self.db_url)  # the worker's own: the run's gradebook is made from the results
-        template = Path(settings.template_db) if settings.template_db else None
+        gradebook.share_engines()
+        template = settings.wait_for_template()
         gradebook.create(self.db_url, settings.assignments, template)
         c = course_config(self.work, cell_timeout=settings.cell_timeout)
         c.CourseDirectory.source_directory = str(SOLUTIONS)
         c.CourseDirectory.release_directory = str(self.work / "release")
         c.CourseDirectory.db_url = self.db_url
         coursedir = CourseDirectory(config=c)
-        self.launcher = KernelLauncher(settings.policy)
+        self.launcher = KernelLauncher(settings.policy, server)
         self.nbgrader = SubmissionGrader(NbGraderAPI(coursedir=coursedir, config=c), self.launcher)
         self.seed = secrets.randbits(32)  # hidden inputs of the crosscheck, new for every run
         self._said: set[str] = set()

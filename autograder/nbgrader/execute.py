@@ -3,6 +3,7 @@ per-cell output budget, the grader's paths kept out of the outputs, and the cell
 running named when the kernel dies."""
 from __future__ import annotations
 
+import asyncio
 import time
 
 from nbclient.exceptions import DeadKernelError
@@ -52,6 +53,23 @@ class CourseExecute(Execute):
     launcher: KernelLauncher | None = None
     deaths: dict | None = None
     phases: dict | None = None  # seconds of "kernel start", "execute", "kernel stop" (given by CourseAutograde)
+
+    async def _async_poll_kernel_alive(self) -> None:
+        """nbclient's check, beside every running cell, that the kernel still lives: nbclient
+        looks once a second, so a kernel that dies in a cell (most die early in one) was seen
+        dead ~1 s later, a second of idle worker per such student. Here the first look is
+        after 50 ms, then twice as long each time up to nbclient's second: a death is seen
+        within ~0.1 s, and a long cell is not looked at more often than nbclient does."""
+        delay = 0.05
+        while True:
+            await asyncio.sleep(delay)
+            delay = min(1.0, 2 * delay)
+            try:
+                await self._async_check_alive()
+            except DeadKernelError:
+                assert self.task_poll_for_reply is not None
+                self.task_poll_for_reply.cancel()
+                return
 
     def _add(self, phase: str, since: float) -> None:
         if self.phases is not None:

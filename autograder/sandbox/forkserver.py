@@ -90,7 +90,9 @@ class ForkServer:
     start_timeout = 120
     reply_timeout = 60
 
-    def __init__(self, policy: Policy, uid: int | None):
+    def __init__(self, policy: Policy, uid: int | None, wait: bool = True):
+        """Start the server; `wait=False` returns at once (its imports run meanwhile) and
+        `ready()` waits for it later."""
         self.policy, self.uid = policy, uid
         self.broken = False
         self.spawned = 0
@@ -104,10 +106,20 @@ class ForkServer:
                             workdir=idle, runtime=self.root, uid=uid, server=True)
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      cwd=self.root, env={"PATH": "/usr/bin:/bin"})
-        ready = self._reply(self.start_timeout)
-        if not ready or not ready.get("ready"):
-            self.close()
-            raise ForkServerError("the fork server did not start")
+        self._ready = False
+        if wait:
+            self.ready()
+
+    def ready(self) -> "ForkServer":
+        """Wait until the server has imported everything and answers (once); ForkServerError
+        (the server stopped) when it never does."""
+        if not self._ready:
+            reply = self._reply(self.start_timeout)
+            if not reply or not reply.get("ready"):
+                self.close()
+                raise ForkServerError("the fork server did not start")
+            self._ready = True
+        return self
 
     def usable(self) -> bool:
         return not self.broken and self.proc.poll() is None
@@ -155,3 +167,15 @@ class ForkServer:
             self.proc.kill()
             self.proc.wait()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def early_server(policy: Policy) -> ForkServer | None:
+    """A fork server for `policy`, started now and not waited for (`ready()` waits); None
+    where the policy has none or it cannot start (the KernelLauncher then tries again and
+    says why)."""
+    if not (policy.sandbox and policy.fork_server):
+        return None
+    try:
+        return ForkServer(policy, policy.uid(), wait=False)
+    except (ForkServerError, OSError):
+        return None

@@ -43,7 +43,9 @@ class KernelLauncher:
 
     Use as a context manager, or call `close()`: the fork server and what it forked end."""
 
-    def __init__(self, policy: Policy):
+    def __init__(self, policy: Policy, server: ForkServer | None = None):
+        """`server`: a fork server already started for this policy (see `early_server`),
+        else one is started here."""
         self.policy = policy
         self.uid = policy.uid()
         self.notes: list[str] = []  # why a fallback happened, each said once
@@ -51,7 +53,7 @@ class KernelLauncher:
         self.live: set = set()  # the kernel managers whose kernel runs now (stopped by close())
         if policy.sandbox and policy.fork_server:
             try:
-                self.server = ForkServer(policy, self.uid)
+                self.server = (server or ForkServer(policy, self.uid)).ready()
             except (ForkServerError, OSError) as exc:
                 self._note(f"no fork server ({exc}); kernels start as bubblewrap processes, ~2 s of CPU more each")
 

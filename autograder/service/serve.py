@@ -27,7 +27,7 @@ from ..grading.dispatch import LocalPool, OnDask
 from ..grading.outputs import write_course_config, write_grades, write_timings
 from ..grading.result import Job, Result
 from ..grading.status import Status
-from ..grading.worker import WorkerSettings
+from ..grading.process import WorkerSettings
 from ..lifecycle import Interrupted
 from ..nbgrader import gradebook
 from ..nbgrader.generate import generate_release
