@@ -80,3 +80,119 @@ def test_a_scratch_gradebook_skips_syncing_and_no_other_does(tmp_path):
         with create_engine(f"sqlite:///{tmp_path}/{name}").connect() as con:
             assert con.execute(text("PRAGMA synchronous")).scalar() == want, name
     assert sqlite3.connect(str(tmp_path / "worker.db")).execute("PRAGMA synchronous").fetchone()[0] == 2  # not global
+
+
+def test_highlighting_is_cached_for_cells_with_metadata_and_still_reads_magics_language():
+    """The templates pass each cell's metadata (nbgrader's, different per student); the cache
+    keys on the one key the highlighting reads, so a cell with metadata is highlighted once,
+    and a `magics_language` cell is still highlighted in that language, as nbconvert does."""
+    source = "def tanh(x):\n    return np.tanh(x)\n"
+    plain, cached = Highlight2HTML(pygments_lexer="ipython3"), CachedHighlight(pygments_lexer="ipython3")
+    meta_a = {"nbgrader": {"grade_id": "tanh_code", "solution": True, "checksum": "a"}}
+    meta_b = {"nbgrader": {"grade_id": "tanh_code", "solution": True, "checksum": "b"}}
+    before = cached._cached.cache_info()
+    assert cached(source, None, meta_a) == plain(source, None, meta_a)
+    assert cached(source, None, meta_b) == plain(source, None, meta_b)
+    after = cached._cached.cache_info()
+    assert after.hits - before.hits >= 1, "the second student's copy of the cell was highlighted again"
+    bash = {"magics_language": "bash"}
+    assert cached("ls -la | wc -l", None, bash) == plain("ls -la | wc -l", None, bash)
+    assert cached("ls -la | wc -l", None, bash) != cached("ls -la | wc -l", None, None)
+
+
+def test_the_course_processes_skip_the_slow_iri_checker_and_still_validate_notebooks():
+    """`import autograder` keeps jsonschema's optional IRI checker (a 2.4 s import) out of
+    the process; notebooks validate as before, and a bad one is still refused."""
+    import subprocess
+    import sys
+    code = ("import autograder, sys, nbformat\n"
+            "nb = nbformat.read(sys.argv[1], as_version=4)\n"
+            "nbformat.validate(nb)\n"
+            "assert sys.modules.get('rfc3987_syntax') is None, 'the IRI checker was imported'\n"
+            "nb.cells[0]['cell_type'] = 'no such type'\n"
+            "try:\n    nbformat.validate(nb)\nexcept nbformat.ValidationError:\n    print('refused')\n")
+    out = subprocess.run([sys.executable, "-c", code, str(REPO / "solutions" / "01_gates" / "01_gates.ipynb")],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "refused"
+
+
+def test_gradebooks_of_one_url_share_an_engine_and_stay_correct(tmp_path):
+    """After `share_engines`, nbgrader's Gradebooks of one database share one engine (its
+    statement cache); each still works after another one closed (and disposed of the
+    engine's connections), also while one is open; other databases get engines of their own."""
+    from nbgrader.api import Gradebook
+    from autograder.nbgrader.gradebook import share_engines
+    share_engines()
+    url, other = f"sqlite:///{tmp_path}/a.db", f"sqlite:///{tmp_path}/b.db"
+    with Gradebook(url, "c") as g1:
+        g1.add_student("ada")
+        e1 = g1.engine
+    g2 = Gradebook(url, "c")
+    with Gradebook(url, "c") as g3:
+        assert g3.engine is e1 is g2.engine
+        g3.add_student("ben")
+    # g3 closed (the engine's pool disposed of) while g2 was open: g2 goes on
+    assert sorted(s.id for s in g2.students) == ["ada", "ben"]
+    g2.add_student("cleo")
+    g2.close()
+    with Gradebook(other, "c") as g4:
+        assert g4.engine is not e1 and g4.students == []
+    with Gradebook(url, "c") as g5:
+        assert sorted(s.id for s in g5.students) == ["ada", "ben", "cleo"]
+
+
+def test_a_dead_kernel_is_looked_for_soon_then_as_seldom_as_nbclient_does(monkeypatch):
+    """CourseExecute's liveness check: first after 50 ms, doubling up to nbclient's 1 s; on a
+    death it cancels the wait for the reply, as nbclient does."""
+    import asyncio
+    from nbclient.exceptions import DeadKernelError
+    from autograder.nbgrader.execute import CourseExecute
+
+    slept, checks = [], []
+
+    async def fake_sleep(s):
+        slept.append(s)
+
+    async def check_alive():
+        checks.append(len(slept))
+        if len(checks) == 7:
+            raise DeadKernelError("Kernel died")
+
+    ex = CourseExecute()
+    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
+    monkeypatch.setattr(ex, "_async_check_alive", check_alive)
+
+    async def run():
+        never = asyncio.get_running_loop().create_future()
+        ex.task_poll_for_reply = asyncio.ensure_future(never)
+        await ex._async_poll_kernel_alive()
+        await asyncio.sleep(0)
+        return ex.task_poll_for_reply
+
+    task = asyncio.new_event_loop().run_until_complete(run())
+    assert slept[:7] == [0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0]
+    assert task.cancelled() or task.cancelling()
+
+
+def test_the_kernel_client_uses_its_own_ready_check():
+    """jupyter_client's AsyncKernelClient binds `wait_for_ready` to its base class's
+    coroutine function, so a subclass's `_async_wait_for_ready` alone is never called (the
+    base's waits for 0.2 s of IOPub silence per kernel): the course's client binds its own."""
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from autograder.sandbox.kernels import CourseKernelClient
+    assert AsyncKernelClient.wait_for_ready is not CourseKernelClient._async_wait_for_ready
+    assert CourseKernelClient.wait_for_ready is CourseKernelClient._async_wait_for_ready
+    assert CourseKernelClient.wait_for_ready.__module__ == "autograder.sandbox.kernels"
+
+
+def test_a_worker_waits_for_the_runs_template_and_says_when_it_never_comes(tmp_path):
+    import threading
+    from autograder.grading.process import WorkerSettings
+    assert WorkerSettings(["01_gates"]).wait_for_template() is None
+    path = tmp_path / "template.db"
+    settings = WorkerSettings(["01_gates"], template_db=str(path))
+    with pytest.raises(RuntimeError, match="did not appear in 0.2 s"):
+        settings.wait_for_template(timeout=0.2)
+    threading.Timer(0.3, path.write_bytes, args=(b"x",)).start()
+    assert settings.wait_for_template(timeout=30) == path
