@@ -139,3 +139,20 @@ def test_ctrl_c_during_the_release_build_says_so_in_one_line(tmp_path):
     assert "Traceback" not in stderr and "could not generate" not in stderr, stderr
     assert [ln for ln in stderr.splitlines() if ln.strip()] == ["lstm-course: interrupted"], stderr
     assert not any(_alive(p) for p in tree)
+
+
+def test_workers_told_to_end_are_waited_for(tmp_path):
+    """A run tells its workers to end as soon as its last result is in, writes its outputs
+    meanwhile, then joins them: after `join()` every worker process has exited (a
+    ProcessPoolExecutor shut down without waiting forgets its processes, and a second
+    shutdown waits for nothing; the pool keeps them)."""
+    from autograder.grading.dispatch import LocalPool
+    from autograder.grading.process import WorkerSettings
+    from autograder.sandbox.policy import Policy
+    pool = LocalPool(tmp_path, WorkerSettings(["01_gates"], policy=Policy(sandbox=False)), 2).start(warm=True)
+    procs = list(pool.pool._processes.values())
+    assert len(procs) == 2 and all(p.is_alive() for p in procs)
+    pool.end()
+    pool.join()
+    assert [p.exitcode for p in procs] == [0, 0]
+    assert pool.pool is None

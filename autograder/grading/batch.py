@@ -72,7 +72,8 @@ def grade(submitted: Path, out: Path, *, workers: int | None = None, only: list[
     work.mkdir(parents=True, exist_ok=True)
     journal = Journal(out / ".journal.jsonl")
     results: list[Result] = []
-    template = work / "template.db"  # the assignments' cells in a gradebook, made once; workers and the final gradebook copy it
+    # the assignments' cells in a gradebook, made once; the workers and the final gradebook copy it
+    template = work / "template.db"
     template.unlink(missing_ok=True)
     dispatcher = None
     try:

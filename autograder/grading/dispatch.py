@@ -39,6 +39,7 @@ class LocalPool:
     def __init__(self, work: Path, settings: WorkerSettings, workers: int):
         self.work, self.settings, self.workers = work, settings, workers
         self.pool: ProcessPoolExecutor | None = None
+        self._ending: list = []  # the worker processes, once told to end (`end`)
 
     def start(self, warm: bool = False, wait: bool = True) -> "LocalPool":
         """Start the pool (once) and its workers; `warm`: wait until every worker runs (its
@@ -62,21 +63,28 @@ class LocalPool:
     def stop(self) -> None:
         """Stop every worker now (each stops its kernels and fork server first)."""
         if self.pool is not None:
-            _stop_workers(self.pool)
-            self.pool = None
+            _stop_workers(self.pool, self._ending)
+            self.pool, self._ending = None, []
 
-    def close(self, wait: bool = True) -> None:
-        """Let the workers finish what they were given, then end; `wait=False`: they end on
-        their own, and `join()` waits for that."""
-        if self.pool is not None:
-            self.pool.shutdown(wait=wait)
-            if wait:
-                self.pool = None
+    def close(self) -> None:
+        """Let the workers finish what they were given, then end."""
+        self.end()
+        self.join()
+
+    def end(self) -> None:
+        """The workers have been given all their work: they end on their own once it is done,
+        while the caller goes on; `join()` waits for them, `stop()` still stops them.
+        (ProcessPoolExecutor forgets its processes at a shutdown that does not wait, and a
+        second shutdown waits for nothing: the processes are kept here.)"""
+        if self.pool is not None and not self._ending:
+            self._ending = list((self.pool._processes or {}).values())
+            self.pool.shutdown(wait=False)
 
     def join(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True)
-            self.pool = None
+        """Wait until every worker has ended (after `end()`)."""
+        for p in self._ending:
+            p.join()
+        self.pool, self._ending = None, []
 
     def outcome(self, fut: Future, job: Job) -> Result:
         """The Result of a finished grading future; a row saying why when its worker itself failed."""
@@ -94,7 +102,7 @@ class LocalPool:
         except BaseException:
             self.stop()
             raise
-        self.close(wait=False)  # the workers end meanwhile; the caller joins them
+        self.end()  # the workers end meanwhile; the caller joins them
 
 
 @contextlib.contextmanager
@@ -106,11 +114,12 @@ def _sigint_ignored():
         signal.signal(signal.SIGINT, old)
 
 
-def _stop_workers(pool: ProcessPoolExecutor, grace_s: float = 8.0) -> None:
+def _stop_workers(pool: ProcessPoolExecutor, ending: list, grace_s: float = 8.0) -> None:
     """SIGTERM to every worker (each stops its kernels and fork server, then exits); SIGKILL
-    to any still there after `grace_s`. (ProcessPoolExecutor has no public way to stop busy
+    to any still there after `grace_s`. `ending`: the workers of a pool already told to end
+    (which no longer lists them). (ProcessPoolExecutor has no public way to stop busy
     workers before Python 3.14's terminate_workers(), hence its `_processes`.)"""
-    procs = list((pool._processes or {}).values())
+    procs = list((pool._processes or {}).values()) or ending
     for p in procs:
         with contextlib.suppress(OSError, ValueError):
             p.terminate()
@@ -225,13 +234,13 @@ class OnDask:
                 self.client.run(_stop_dask_graders, repr(self.settings), wait=False)
             self.close()
 
-    def close(self, wait: bool = True) -> None:
+    def close(self) -> None:
         if self.client is not None:
             self.client.close()
             self.client = None
 
     def join(self) -> None:
-        pass
+        """Nothing to wait for: the cluster's workers are not this run's."""
 
     def dispatch(self, todo: list[Job], done: Done) -> None:
         from distributed import as_completed as dask_completed
