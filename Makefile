@@ -6,6 +6,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+STARTUP := $(VENV)/.startup
 # nbgrader calls `alembic` by name: the venv's bin/ must be on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 PYTEST_WORKERS ?= auto
@@ -32,7 +33,7 @@ endef
 
 .PHONY: setup bubblewrap lab demo test build check-build clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(STARTUP)
 
 # The steps, and why each is as it is (README.md, "Set up", gives the measured times):
 # - the venv's own pip and setuptools are brought to their pins first (a no-op when they are),
@@ -52,6 +53,15 @@ $(STAMP): pyproject.toml constraints.txt
 	&& $(PIP) install --no-compile --no-build-isolation --check-build-dependencies -c constraints.txt -e '.[dev]' \
 	&& { $(BIN)/python -m compileall -qq -j 0 $(VENV)/lib || true; }; \
 	status=$$?; wait; exit $$status
+	@touch $@
+
+# Every Python of the venv (nbgrader's commands, Jupyter servers, the grader, the tests) skips
+# jsonschema's optional IRI format checker: importing it compiles ~35 grammars, ~2 s of CPU in
+# each process that imports Jupyter's event schemas, and no Jupyter or course schema uses the
+# "iri" formats (python-jsonschema/jsonschema#1428). A .pth line runs at every interpreter start.
+$(STARTUP): $(STAMP) Makefile
+	@echo "import sys; sys.modules.setdefault('rfc3987_syntax', None)  # lstm-course: see its Makefile" \
+	  > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/lstm_course_skip_iri.pth"
 	@touch $@
 
 bubblewrap:

@@ -4,6 +4,7 @@ markdown rendered once per worker, nbgrader's metadata check with a compiled sch
 scratch gradebook of a worker."""
 from __future__ import annotations
 
+import os
 import sqlite3
 
 import jsonschema
@@ -111,10 +112,23 @@ def test_the_course_processes_skip_the_slow_iri_checker_and_still_validate_noteb
             "assert sys.modules.get('rfc3987_syntax') is None, 'the IRI checker was imported'\n"
             "nb.cells[0]['cell_type'] = 'no such type'\n"
             "try:\n    nbformat.validate(nb)\nexcept nbformat.ValidationError:\n    print('refused')\n")
-    out = subprocess.run([sys.executable, "-c", code, str(REPO / "solutions" / "01_gates" / "01_gates.ipynb")],
-                         capture_output=True, text=True, timeout=60)
+    # -S: without the venv's start-up line (next test), as where the course is pip-installed
+    import sysconfig
+    path = os.pathsep.join([str(REPO), sysconfig.get_paths()["purelib"]])
+    out = subprocess.run([sys.executable, "-S", "-c", code, str(REPO / "solutions" / "01_gates" / "01_gates.ipynb")],
+                         capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": path})
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "refused"
+
+
+def test_every_python_of_the_venv_skips_the_iri_checker():
+    """`make setup` puts a start-up line in the venv, so that the processes the course does not
+    start itself (nbgrader's commands, Jupyter servers, the hub's students' servers) skip it too."""
+    import subprocess
+    import sys
+    code = "import sys, jsonschema, jupyter_events\nassert sys.modules.get('rfc3987_syntax', 0) is None, 'imported'\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, f"the venv's start-up line is missing (make setup writes it):\n{out.stderr[-1500:]}"
 
 
 def test_gradebooks_of_one_url_share_an_engine_and_stay_correct(tmp_path):
