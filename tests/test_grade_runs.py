@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 
@@ -17,9 +18,9 @@ from conftest import A, NB, REPO, lstm_course, release_nb, with_solutions, write
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grade_runs")]
 
 
-def _grade(sub, out, *extra):
+def _grade(sub, out, *extra, env=None):
     return subprocess.run(lstm_course() + ["grade", str(sub), "--out", str(out), "--workers", "2", "--quiet", *extra],
-                          cwd=REPO, capture_output=True, text=True, timeout=900)
+                          cwd=REPO, capture_output=True, text=True, timeout=900, env=env)
 
 
 def _rows(out):
@@ -44,9 +45,17 @@ def first(tmp_path_factory):
     (sub / "ed" / "02-rnn").mkdir(parents=True)  # not an assignment of the course
     nbformat.write(release_nb(), str(sub / "ed" / "02-rnn" / "x.ipynb"))
     out = base / "out"
-    r = _grade(sub, out)
+    # an instructor's TMPDIR may be a long path: kernels' socket paths must still fit
+    tmp = base / ("long-temporary-folder-" + "x" * 60)
+    tmp.mkdir()
+    r = _grade(sub, out, env={**os.environ, "TMPDIR": str(tmp)})
     assert r.returncode == 0, r.stderr[-3000:]
     return base, sub, out, r
+
+
+def test_a_long_temporary_folder_path_grades_as_usual(first):
+    row = _rows(first[2])[("ada", A)]
+    assert row["status"] == "graded" and float(row["auto_score"]) == float(row["auto_max_score"]) > 0, row
 
 
 def test_a_notebook_under_another_name_is_graded_when_it_is_the_only_one(first):

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -58,6 +60,15 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.fixture
+def short_tmp():
+    """A TMPDIR for a run (pytest's own folders have paths too long for it: a run then puts its
+    sandboxes' folders in /tmp, where kernels' socket paths fit)."""
+    d = Path(tempfile.mkdtemp(prefix="lc-", dir="/tmp"))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
 def _stuck_class(base: Path) -> Path:
     sub = base / "submitted"
     for student in ["s1_loops", "s2_loops"]:
@@ -83,12 +94,14 @@ def _wait_for_kernels(proc, n: int, timeout: float = 300) -> dict[int, str]:
 @needs_sandbox
 @pytest.mark.skipif(os.geteuid() != 0, reason="student code has an identity of its own only as root (CI runs as root)")
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
-def test_one_signal_stops_the_whole_run_and_the_same_command_resumes(tmp_path, how):
+def test_one_signal_stops_the_whole_run_and_the_same_command_resumes(tmp_path, short_tmp, how):
     sub = _stuck_class(tmp_path)
     out = tmp_path / "out"
     args = lstm_course() + ["grade", str(sub), "--out", str(out), "--workers", "2", "--cell-timeout", "600", "--quiet"]
+    # the runs' own temporary folders (fork servers', kernels') must go with them
+    env = {**os.environ, "TMPDIR": str(short_tmp)}
     proc = subprocess.Popen(args, cwd=REPO, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, env=env)
     try:
         tree = _wait_for_kernels(proc, 2)
     except BaseException:  # no run left behind by a failing test
@@ -118,11 +131,12 @@ def test_one_signal_stops_the_whole_run_and_the_same_command_resumes(tmp_path, h
     # the same command, without the looping students, grades the one that is left
     for student in ["s1_loops", "s2_loops"]:
         nb = with_solutions(release_nb())
-        import shutil
         shutil.rmtree(sub / student)
         write_submission(sub, student, nb)
-    again = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=900)
+    again = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=900, env=env)
     assert again.returncode == 0, again.stderr[-2000:]
+    left = sorted(p.name for p in short_tmp.glob("lstm-*"))
+    assert not left, f"the stopped run and the finished one left temporary folders: {left}"
     rows = {r["student_id"]: r for r in csv.DictReader(open(out / "grades.csv"))}
     assert sorted(rows) == ["s1_loops", "s2_loops", "s3_fine"]
     assert all(float(r["auto_score"]) == float(r["auto_max_score"]) > 0 for r in rows.values()), rows
@@ -154,5 +168,10 @@ def test_workers_told_to_end_are_waited_for(tmp_path):
     assert len(procs) == 2 and all(p.is_alive() for p in procs)
     pool.end()
     pool.join()
+    assert not [p.pid for p in procs if _alive(p.pid)], "a worker still runs after join()"
+    # (the pool's own thread may reap a worker a moment before it records the exit status)
+    deadline = time.monotonic() + 10
+    while any(p.exitcode is None for p in procs) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert [p.exitcode for p in procs] == [0, 0]
     assert pool.pool is None

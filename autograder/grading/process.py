@@ -53,6 +53,10 @@ def _stop() -> None:
 def init_worker(work: str, settings: WorkerSettings, parent: int) -> None:
     global _WORKER, _SERVER
     lifecycle.as_worker(parent, stop=_stop)
+    # A worker told to end returns from the pool's loop and exits through multiprocessing,
+    # which runs this: the fork server ends and its folder in /tmp goes with it.
+    from multiprocessing.util import Finalize
+    Finalize(None, _stop, exitpriority=10)
     from ..sandbox.forkserver import early_server
     _SERVER = early_server(settings.policy)
     from .worker import Grader  # nbgrader, nbconvert, jupyter_client: while the server imports its own

@@ -79,6 +79,19 @@ class ForkedProcess:
         self.send_signal(15)
 
 
+# A sandboxed kernel's sockets are files in its runtime folder (ZeroMQ's ipc transport), and a
+# socket's path must fit in 107 bytes. The folders (a fork server's, and a kernel's inside it)
+# add ~50 bytes to the folder they go in: TMPDIR when its path is short enough, else /tmp.
+SOCKET_PATH_ROOM = 50
+
+
+def runtime_parent() -> str:
+    """Where sandbox runtime folders go: the temporary folder, unless its path leaves no room
+    for a kernel's socket names (then /tmp)."""
+    tmp = tempfile.gettempdir()
+    return tmp if len(tmp) <= SOCKET_PATH_ROOM else "/tmp"
+
+
 class ForkServer:
     """A running fork server (`zygote.py` in a bwrap sandbox of `policy`'s view).
 
@@ -97,7 +110,7 @@ class ForkServer:
         self.broken = False
         self.spawned = 0
         self._lock = threading.Lock()
-        self.root = Path(tempfile.mkdtemp(prefix="lstm-fork-"))
+        self.root = Path(tempfile.mkdtemp(prefix="lstm-fork-", dir=runtime_parent()))
         os.chmod(self.root, 0o755)
         settings = {"root": str(self.root), "home": HOME, "preimport": PRELOAD, "readonly": policy.readonly_paths()}
         idle = self.root / ".server"

@@ -32,7 +32,7 @@ from jupyter_core.utils import ensure_async
 
 from . import identity
 from .bwrap import bwrap_command
-from .forkserver import ForkServer, ForkServerError, ForkedProcess
+from .forkserver import ForkServer, ForkServerError, ForkedProcess, runtime_parent
 from .policy import Policy, hand_over, working_copy
 
 FORKED, BWRAP, PLAIN = "forked", "bwrap process", "plain process"
@@ -101,7 +101,7 @@ class KernelLauncher:
     def new_runtime(self, way: str) -> Path:
         """A fresh folder for one sandbox: its sockets, and its working copy in `work/`.
         A forked one lies in the fork server's folder (the only part a fork sees of it)."""
-        root = self.server.root if way == FORKED and self.server is not None else None
+        root = self.server.root if way == FORKED and self.server is not None else runtime_parent()
         runtime = Path(tempfile.mkdtemp(prefix="lstm-sbx-", dir=root))
         os.chmod(runtime, 0o755)
         return runtime
