@@ -207,3 +207,24 @@ def test_a_worker_waits_for_the_runs_template_and_says_when_it_never_comes(tmp_p
         settings.wait_for_template(timeout=0.2)
     threading.Timer(0.3, path.write_bytes, args=(b"x",)).start()
     assert settings.wait_for_template(timeout=30) == path
+
+
+def test_the_crosscheck_runs_only_where_it_could_flag_something():
+    """Only a function whose in-kernel tests all pass can be flagged; where none did (a notebook
+    stuck in a loop from its first answer on), no process runs the student's code again."""
+    from autograder.grading.crosscheck import Reference, passed_in_kernel, review
+    from autograder.nbgrader.cells import is_test, nbgrader_meta
+    sol = nbformat.read(str(REPO / "solutions" / "02_rnn" / "02_rnn.ipynb"), as_version=4)
+    ref = Reference.of("02_rnn", sol, seed=1)
+    tests = [nbgrader_meta(c) for c in sol.cells if is_test(c)]
+    cells = [{"notebook": "02_rnn", "grade_id": m["grade_id"], "score": m["points"], "max_score": m["points"]}
+             for m in tests]
+    functions = {c.function for c in ref.cases}
+    assert passed_in_kernel(ref, cells, "02_rnn") == functions == {"rnn_step_forward", "rnn_forward", "rnn_backward"}
+    failed = ref.tests["rnn_forward"]["hidden"][0]
+    some = [dict(c, score=0) if c["grade_id"] == failed else c for c in cells]
+    assert passed_in_kernel(ref, some, "02_rnn") == functions - {"rnn_forward"}
+    assert review({f: "differs" for f in functions}, ref, some, "02_rnn") == [
+        f"{f}: in-kernel tests pass but out of the kernel differs" for f in functions if f != "rnn_forward"]
+    none = [dict(c, score=0) for c in cells]
+    assert passed_in_kernel(ref, none, "02_rnn") == set()

@@ -238,12 +238,21 @@ def crosscheck(ref: Reference, submitted_nb, *, launcher: KernelLauncher, timeou
     return problems
 
 
+def passed_in_kernel(ref: Reference, cells: list[dict], nb: str) -> set[str]:
+    """The crosschecked functions whose in-kernel tests all passed: the only ones a crosscheck
+    can flag. (None, e.g. for a notebook stuck in a loop from its first answer on: then no
+    process need run the student's code again, to be stopped at the crosscheck's time limit.)"""
+    scores = {c["grade_id"]: c for c in cells if c["notebook"] == nb}
+    passed = set()
+    for case in ref.cases:
+        ids = ref.tests.get(case.function, {}).get("visible", []) + ref.tests.get(case.function, {}).get("hidden", [])
+        if ids and all(scores.get(g, {}).get("score") == scores.get(g, {}).get("max_score") for g in ids):
+            passed.add(case.function)
+    return passed
+
+
 def review(problems: dict[str, str], ref: Reference, cells: list[dict], nb: str) -> list[str]:
     """The crosscheck's disagreements whose in-kernel tests all passed: those need a human look."""
-    scores = {c["grade_id"]: c for c in cells if c["notebook"] == nb}
-    flags = []
-    for function, problem in problems.items():
-        ids = ref.tests.get(function, {}).get("visible", []) + ref.tests.get(function, {}).get("hidden", [])
-        if ids and all(scores.get(g, {}).get("score") == scores.get(g, {}).get("max_score") for g in ids):
-            flags.append(f"{function}: in-kernel tests pass but out of the kernel {problem}")
-    return flags
+    passed = passed_in_kernel(ref, cells, nb)
+    return [f"{function}: in-kernel tests pass but out of the kernel {problem}"
+            for function, problem in problems.items() if function in passed]

@@ -22,7 +22,7 @@ from ..nbgrader import gradebook
 from ..nbgrader.autograde import SubmissionGrader
 from ..nbgrader.config import course_config
 from ..sandbox.kernels import KernelLauncher
-from .crosscheck import SPECS, Reference, crosscheck, review
+from .crosscheck import SPECS, Reference, crosscheck, passed_in_kernel, review
 from .feedback import ungraded_page
 from .intake import unreadable
 from .process import WorkerSettings
@@ -103,7 +103,7 @@ class Grader:
                 timed_out = _timed_out_cells(out)
                 if timed_out:
                     problems[nb] = Problem(Status.TIMEOUT, f"{nb}.ipynb: cell(s) {', '.join(timed_out)} ran past "
-                                                           f"the {self.settings.cell_timeout} s limit")
+                                                           f"the {self.settings.cell_timeout} s limit", tuple(timed_out))
         res.cells = self._cells(job, expected, problems)
         res.status, res.detail = overall(problems)
         res.detail = "; ".join(filter(None, [*notices, res.detail]))
@@ -168,8 +168,10 @@ class Grader:
             sub = self.work / "submitted" / job.student / job.assignment / f"{nb}.ipynb"
             try:
                 ref = self._reference(job.assignment, nb)
-                if ref is None:
-                    continue
+                if ref is None or not passed_in_kernel(ref, cells, nb):
+                    continue  # nothing it could flag
+                if nb in problems and ref.solution_ids & set(problems[nb].cells):
+                    continue  # the student's own code ran past the time limit: it would again, outside too
                 found = crosscheck(ref, nbformat.read(str(sub), as_version=4), launcher=self.launcher)
             except Exception as exc:  # the crosscheck must never cost a row
                 flags.append(f"crosscheck could not run: {type(exc).__name__}: {exc}"[:200])
