@@ -59,7 +59,7 @@ $(STAMP): pyproject.toml constraints.txt
 # jsonschema's optional IRI format checker: importing it compiles ~35 grammars, ~2 s of CPU in
 # each process that imports Jupyter's event schemas, and no Jupyter or course schema uses the
 # "iri" formats (python-jsonschema/jsonschema#1428). A .pth line runs at every interpreter start.
-$(STARTUP): $(STAMP) Makefile
+$(STARTUP): $(STAMP)
 	@echo "import sys; sys.modules.setdefault('rfc3987_syntax', None)  # lstm-course: see its Makefile" \
 	  > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/lstm_course_skip_iri.pth"
 	@touch $@

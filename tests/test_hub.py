@@ -226,6 +226,10 @@ class Person:
         panel = self.assignment_list()
         item = panel.locator("#submitted_assignments_list .list_item", has_text=A).first
         item.locator("button", has_text="Fetch Feedback").click()
+        # fetched when no submission is left "(feedback available to fetch)": an earlier
+        # submission's link may be there already, and `.last` is only the latest once it is done
+        panel.locator("#submitted_assignments_list", has_text="feedback available to fetch").first.wait_for(
+            state="detached", timeout=300_000)
         view = panel.locator("#submitted_assignments_list a", has_text="view feedback").last
         view.wait_for(timeout=300_000)
         self.shot(step, what)
