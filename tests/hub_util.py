@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,6 +152,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Run argv[1:] with SIGINT's default action (a background shell starts its jobs with it ignored).
+DEFAULT_SIGINT = "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])"
+
+
 @dataclass
 class HubCommand:
     """`lstm-course hub` run as a terminal would run it: its own process group, so that a
@@ -174,8 +179,10 @@ class HubCommand:
         cmd = ["make", "--no-print-directory", "hub", f"HUB_ARGS={' '.join(args)}"] if via_make \
             else [str(BIN / "lstm-course"), "hub", *args]
         with open(out, "w") as o, open(err, "w") as e:
-            self.proc = subprocess.Popen(cmd, cwd=REPO, stdin=subprocess.DEVNULL, stdout=o, stderr=e,
-                                         start_new_session=True)
+            # as from a terminal: Ctrl-C's signal not ignored, even where this suite was started
+            # in the background of a script (which ignores SIGINT, and its children with it)
+            self.proc = subprocess.Popen([sys.executable, "-c", DEFAULT_SIGINT, *cmd], cwd=REPO,
+                                         stdin=subprocess.DEVNULL, stdout=o, stderr=e, start_new_session=True)
         deadline = time.time() + timeout
         while time.time() < deadline:
             text = out.read_text()
