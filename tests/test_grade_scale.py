@@ -38,9 +38,12 @@ def _check(rows: dict):
     assert rows["crash"]["status"] == "kernel died"
 
 
-def test_grading_on_a_dask_cluster(tmp_path):
+def test_grading_on_a_dask_cluster(tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed")
     sub = _small_class(tmp_path)
+    # the Dask workers' temporary folder (short: sandbox sockets go in it), to look in afterwards
+    workers_tmp = Path(tempfile.mkdtemp(prefix="lc-", dir="/tmp"))
+    monkeypatch.setenv("TMPDIR", str(workers_tmp))
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   host="127.0.0.1") as cluster:
         r = subprocess.run(lstm_course() + ["grade", str(sub), "--out", str(tmp_path / "out"), "--dask",
@@ -52,6 +55,9 @@ def test_grading_on_a_dask_cluster(tmp_path):
     for s in rows:
         assert (tmp_path / "out" / "feedback" / s / A / NB.replace(".ipynb", ".html")).exists()
     assert (tmp_path / "out" / "autograded" / "perfect" / A / NB).exists()
+    left = sorted(p.name for p in workers_tmp.glob("lstm-*"))
+    shutil.rmtree(workers_tmp, ignore_errors=True)
+    assert not left, f"the Dask workers left their graders' folders when the cluster stopped: {left}"
 
 
 def _pg_bin() -> Path | None:

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import itertools
 import os
+import shutil
 import signal
 import tempfile
 import time
@@ -145,10 +146,18 @@ def _read_tree(folder: Path) -> dict[str, bytes]:
 
 def _stop_dask_graders(key: str) -> None:
     """On a Dask worker: stop the kernels and fork server of one run's grader (the run was
-    interrupted); the graders of other runs on the same cluster go on."""
+    interrupted) and remove its folder; the graders of other runs on the same cluster go on."""
     grader = _DASK_GRADERS.pop(key, None)
     if grader is not None:
         grader.close()
+        shutil.rmtree(grader.work, ignore_errors=True)
+
+
+def _stop_all_dask_graders() -> None:
+    """When the Dask worker process ends: its graders' fork servers and folders go with it."""
+    for key in list(_DASK_GRADERS):
+        with contextlib.suppress(Exception):
+            _stop_dask_graders(key)
 
 
 def dask_task(student: str, assignment: str, files: dict[str, bytes], settings: WorkerSettings) -> tuple[dict, dict[str, bytes]]:
@@ -156,6 +165,9 @@ def dask_task(student: str, assignment: str, files: dict[str, bytes], settings: 
     from .worker import Grader
     key = repr(settings)
     if key not in _DASK_GRADERS:
+        if not _DASK_GRADERS:  # the first of this process (a Dask worker exits through multiprocessing)
+            from multiprocessing.util import Finalize
+            Finalize(None, _stop_all_dask_graders, exitpriority=10)
         work = Path(tempfile.gettempdir()) / f"lstm-course-dask-{os.getpid()}-{next(_DASK_SERIAL)}"
         _DASK_GRADERS[key] = Grader(work, settings)
     grader = _DASK_GRADERS[key]
