@@ -89,3 +89,24 @@ def test_other_assignments_have_their_own_limit(tmp_path):
     q.add("ada+y+t0+r", "ada", "y", "t0", now=3)
     assert [q.next(now=10).id, q.next(now=10).id] == ["ada+x+t0+r", "ada+y+t0+r"]
     assert q.next(now=10) is None
+
+
+def test_a_submission_is_taken_only_once_nbgrader_has_finished_writing_it(tmp_path):
+    """`nbgrader submit` copies the notebooks, then writes the submission's secret last: a folder
+    seen before that may still lack its notebook (it was graded as 'missing notebook')."""
+    import time
+    from autograder.service import exchange
+    folder = exchange.inbound(tmp_path, "c") / "ada+01_gates+2026-12-02 10:00:00.000000 UTC+abc"
+    folder.mkdir(parents=True)
+    (folder / "01_gates.ipynb").write_text("{}")
+    assert exchange.scan(tmp_path, "c") == []  # still being copied
+    (folder / "timestamp.txt").write_text("2026-12-02 10:00:00.000000 UTC")
+    assert exchange.scan(tmp_path, "c") == []
+    (folder / "submission_secret.txt").write_text("s3cret")
+    assert [s.student for s in exchange.scan(tmp_path, "c")] == ["ada"]
+    # a folder without a secret that nobody has touched for a while was put there by hand
+    other = exchange.inbound(tmp_path, "c") / "bo+01_gates+2026-12-02 09:00:00.000000 UTC"
+    other.mkdir()
+    (other / "01_gates.ipynb").write_text("{}")
+    assert not exchange.complete(other)
+    assert exchange.complete(other, now=time.time() + exchange.UNFINISHED_GRACE_S + 5)

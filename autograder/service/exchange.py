@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +32,27 @@ def inbound(exchange: Path, course: str) -> Path:
     return Path(exchange) / course / "inbound"
 
 
+# `nbgrader submit` creates the inbound folder, copies the notebooks into it, then writes
+# timestamp.txt and, last, submission_secret.txt: a folder without the secret may still be
+# being copied (taken then, it was graded as a submission without its notebook). One that has
+# none and has not changed for this long was put there by other means, and is taken as it is.
+UNFINISHED_GRACE_S = 60.0
+
+
+def complete(folder: Path, now: float | None = None) -> bool:
+    """Whether `nbgrader submit` has finished writing this inbound folder."""
+    secret = folder / "submission_secret.txt"
+    if secret.exists():
+        return os.access(secret, os.R_OK)
+    try:
+        newest = max([folder.stat().st_mtime] + [p.stat().st_mtime for p in folder.rglob("*")])
+    except OSError:
+        return False
+    return (time.time() if now is None else now) - newest > UNFINISHED_GRACE_S
+
+
 def scan(exchange: Path, course: str) -> list[Submission]:
-    """The submissions in the inbound folder now, oldest name first."""
+    """The submissions in the inbound folder now that nbgrader has finished writing, oldest name first."""
     folder = inbound(exchange, course)
     try:
         names = sorted(os.listdir(folder))
@@ -41,7 +61,7 @@ def scan(exchange: Path, course: str) -> list[Submission]:
     found = []
     for name in names:
         sub = parse(name)
-        if sub is not None and (folder / name).is_dir():
+        if sub is not None and (folder / name).is_dir() and complete(folder / name):
             found.append(sub)
     return found
 
