@@ -32,7 +32,7 @@ class Problem:
     """Why one notebook of a submission was not (fully) graded."""
     status: Status
     detail: str
-    cells: tuple = ()  # the grade_ids (or #index) of the cells that ran out of time
+    timed_out: tuple = ()  # the grade_ids (or #index) of the cells that ran out of time
 
     @property
     def scored(self) -> bool:
